@@ -1,0 +1,67 @@
+"""Configuration from the environment; every setting has a working default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _instance_dir() -> Path:
+    return Path(os.environ.get("EVALFLOW_INSTANCE", BASE_DIR / "instance")).resolve()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{instance / 'evalflow.sqlite3'}"
+    # Hosted PostgreSQL services hand out postgres:// URLs; SQLAlchemy needs a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings read once, when the app is created."""
+
+    def __init__(self) -> None:
+        self.INSTANCE_DIR = _instance_dir()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
+        self.SQLALCHEMY_DATABASE_URI = _database_url(self.INSTANCE_DIR)
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        self.FILES_DIR = Path(os.environ.get("EVALFLOW_FILES", self.INSTANCE_DIR / "files"))
+        self.OUTBOX_DIR = Path(os.environ.get("EVALFLOW_OUTBOX", self.INSTANCE_DIR / "outbox"))
+        self.MAX_UPLOAD_BYTES = int(os.environ.get("EVALFLOW_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+        # A multipart body carries some framing around the file itself.
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 64 * 1024
+        self.PUBLIC_URL = os.environ.get("EVALFLOW_PUBLIC_URL", "http://localhost:5000")
+        self.AGENCY_NAME = os.environ.get(
+            "EVALFLOW_AGENCY_NAME", "Consejo Nacional de Ciencia y Tecnología"
+        )
+        self.PROGRAM_NAME = os.environ.get("EVALFLOW_PROGRAM_NAME", "Red de Talentos Mexicanos")
+        self.LETTER_PLACE = os.environ.get("EVALFLOW_LETTER_PLACE", "Ciudad de México")
+        self.SIGNATORY_NAME = os.environ.get("EVALFLOW_SIGNATORY_NAME", "Titular de la Dirección")
+        self.SIGNATORY_TITLE = os.environ.get(
+            "EVALFLOW_SIGNATORY_TITLE", "Dirección Adjunta de Desarrollo Científico"
+        )
+        self.LETTER_PROCESSES = int(os.environ.get("EVALFLOW_LETTER_PROCESSES", os.cpu_count() or 1))
+        self.JSON_SORT_KEYS = False
+        self.PRODUCTION = os.environ.get("EVALFLOW_ENV", "development") == "production"
+
+
+class TestingConfig(Config):
+    """Settings for the test suite: a throwaway instance folder chosen by the tests."""
+
+    TESTING = True
+
+    def __init__(self, instance: Path, database_url: str | None = None) -> None:
+        super().__init__()
+        self.INSTANCE_DIR = instance
+        self.FILES_DIR = instance / "files"
+        self.OUTBOX_DIR = instance / "outbox"
+        self.SECRET_KEY = "test-secret"
+        self.SQLALCHEMY_DATABASE_URI = database_url or f"sqlite:///{instance / 'test.sqlite3'}"
+        self.LETTER_PROCESSES = 1
+        self.WTF_CSRF_ENABLED = False

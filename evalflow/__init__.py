@@ -1,0 +1,54 @@
+"""evalflow: competitive funding calls end to end."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.config.from_object(config or Config())
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from evalflow import models  # noqa: F401  (the metadata must know every table)
+    from evalflow.extensions import csrf, db, migrate
+    from evalflow.startup import check_environment, prepare_folders
+
+    prepare_folders(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations(), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    check_environment(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from evalflow.api import api
+
+    app.register_blueprint(api)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from evalflow.api.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from evalflow.cli import register
+
+    register(app)
+
+
+def _migrations() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")

@@ -1,0 +1,103 @@
+"""Issuing letters: one on demand, or every letter a decided call still owes, in batches.
+
+A batch first reserves every folio and verification code and commits, then renders in
+worker processes and commits each chunk as it is stored. If the run dies part-way, the next
+run finds the reserved letters still pending and renders them with the same folio: nothing
+is issued twice and nothing is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from evalflow.auth.models import User
+from evalflow.calls.models import Call, CallState
+from evalflow.decisions import letters
+from evalflow.decisions.models import Letter, LetterState
+from evalflow.decisions.services import (
+    letter_content,
+    owed_letters,
+    record_failure,
+    reserve_letter,
+    store_letter,
+)
+from evalflow.errors import InvalidTransition
+from evalflow.proposals.models import Proposal
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did."""
+
+    owed: int = 0
+    issued: int = 0
+    failed: int = 0
+
+    def line(self) -> str:
+        return f"{self.issued} issued, {self.failed} failed, of {self.owed} owed"
+
+
+def issue_letter_now(
+    session: Session, proposal: Proposal, actor: User | None, config: dict[str, Any]
+) -> Letter:
+    """The proposal's issued letter, rendering it now if it was not issued yet."""
+    letter = reserve_letter(session, proposal, actor)
+    if letter.state != LetterState.ISSUED:
+        pdf = letters.render_letter_pdf(letter_content(letter, proposal, config))
+        store_letter(session, letter, pdf, actor)
+    return letter
+
+
+def _render_chunk(contents: list[letters.LetterContent], processes: int) -> list[bytes | Exception]:
+    try:
+        return list(letters.render_letters_pdf(contents, processes=processes))
+    except Exception:
+        # Find which letters fail, and why, one at a time.
+        results: list[bytes | Exception] = []
+        for content in contents:
+            try:
+                results.append(letters.render_letter_pdf(content))
+            except Exception as error:
+                results.append(error)
+        return results
+
+
+def issue_call_letters(
+    session: Session,
+    call: Call,
+    actor: User | None,
+    config: dict[str, Any],
+    *,
+    processes: int = 1,
+    chunk_size: int = 40,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Issue every letter the decided call still owes. Commits as it goes (a batch job)."""
+    if call.state != CallState.DECIDED:
+        raise InvalidTransition(f"Letters are issued once the call is decided; {call.code} is "
+                                f"{call.state.value}.")
+    owed = owed_letters(session, call)
+    summary = BatchSummary(owed=len(owed))
+    pairs = [(proposal, letter or reserve_letter(session, proposal, actor))
+             for proposal, letter in owed]
+    session.commit()
+    for start in range(0, len(pairs), chunk_size):
+        chunk = pairs[start:start + chunk_size]
+        rendered = _render_chunk(
+            [letter_content(letter, proposal, config) for proposal, letter in chunk], processes
+        )
+        for (_proposal, letter), result in zip(chunk, rendered, strict=True):
+            if isinstance(result, Exception):
+                record_failure(session, letter, f"{type(result).__name__}: {result}", actor)
+                summary.failed += 1
+            else:
+                store_letter(session, letter, result, actor)
+                summary.issued += 1
+        session.commit()
+        if progress:
+            progress(len(chunk))
+    return summary

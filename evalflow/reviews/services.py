@@ -1,0 +1,351 @@
+"""Assigning reviewers, conflict declarations and reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from evalflow import audit, validation
+from evalflow.auth.models import Role, User
+from evalflow.calls.models import Call
+from evalflow.database import utcnow
+from evalflow.errors import AlreadyExists, InvalidTransition, NotFound, ValidationFailed
+from evalflow.proposals.models import Proposal, ProposalState
+from evalflow.proposals.workflow import proposal_workflow
+from evalflow.reviews import scoring
+from evalflow.reviews.models import (
+    AssignmentState,
+    Review,
+    ReviewAssignment,
+    ReviewScore,
+    ReviewState,
+)
+from evalflow.reviews.workflow import assignment_workflow, review_workflow
+from evalflow.validation import Errors
+
+ASSIGNABLE = (ProposalState.ELIGIBLE, ProposalState.UNDER_REVIEW)
+
+
+def _lock_proposal(session: Session, proposal: Proposal) -> None:
+    """Take the proposal's row lock and re-read it, so counting its reviews cannot race.
+
+    PostgreSQL: a row lock (SELECT … FOR UPDATE) makes the second of two reviewers finishing
+    at once wait, then count the first one's review. SQLite: writers are already serialised.
+    """
+    session.execute(
+        sa.select(Proposal)
+        .where(Proposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _reviewers(session: Session) -> list[User]:
+    return list(
+        session.scalars(
+            sa.select(User).where(User.role == Role.REVIEWER, User.active.is_(True))
+        ).all()
+    )
+
+
+def _create_assignment(
+    session: Session, proposal: Proposal, reviewer_id: int, actor: User, at: datetime
+) -> ReviewAssignment:
+    assignment = ReviewAssignment(
+        proposal=proposal, proposal_id=proposal.id, reviewer_id=reviewer_id, assigned_by_id=actor.id,
+        assigned_at=at, due_at=at + timedelta(days=proposal.call.review_days),
+    )
+    session.add(assignment)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="assignment.create", entity_type="assignment",
+        entity_id=assignment.id, call_id=proposal.call_id, proposal_id=proposal.id,
+        to_state=AssignmentState.PENDING.value, data={"reviewer_id": reviewer_id}, at=at,
+    )
+    if proposal.state == ProposalState.ELIGIBLE:
+        proposal_workflow.fire(session, proposal, "start_review", actor, at=at)
+    return assignment
+
+
+def assign_reviewer(
+    session: Session, proposal: Proposal, reviewer: User, actor: User, *,
+    at: datetime | None = None,
+) -> ReviewAssignment:
+    """Ask one reviewer to review a proposal; the first assignment starts its review."""
+    at = at or utcnow()
+    if reviewer.role != Role.REVIEWER:
+        raise ValidationFailed(
+            "Not a reviewer.", fields={"reviewer": f"{reviewer.email} is not a reviewer."}
+        )
+    if proposal.state not in ASSIGNABLE:
+        raise InvalidTransition(
+            f"Reviewers can be assigned to eligible proposals; this one is {proposal.state.value}."
+        )
+    _lock_proposal(session, proposal)
+    exists = session.scalars(
+        sa.select(ReviewAssignment.id).where(
+            ReviewAssignment.proposal_id == proposal.id,
+            ReviewAssignment.reviewer_id == reviewer.id,
+        )
+    ).first()
+    if exists is not None:
+        raise AlreadyExists(f"{reviewer.email} is already assigned to this proposal.")
+    return _create_assignment(session, proposal, reviewer.id, actor, at)
+
+
+def _loads(session: Session, call_id: int, reviewers: list[User]) -> dict[int, int]:
+    counts = dict(
+        session.execute(
+            sa.select(ReviewAssignment.reviewer_id, sa.func.count())
+            .join(Proposal, Proposal.id == ReviewAssignment.proposal_id)
+            .where(
+                Proposal.call_id == call_id,
+                ReviewAssignment.state != AssignmentState.CONFLICTED,
+            )
+            .group_by(ReviewAssignment.reviewer_id)
+        ).all()
+    )
+    return {reviewer.id: counts.get(reviewer.id, 0) for reviewer in reviewers}
+
+
+def _top_up(
+    session: Session, call: Call, proposals: list[Proposal], actor: User, at: datetime
+) -> int:
+    """Give each proposal the call's number of non-conflicted reviewers, balancing load."""
+    reviewers = _reviewers(session)
+    if not proposals or not reviewers:
+        return 0
+    ids = [p.id for p in proposals]
+    existing = session.execute(
+        sa.select(ReviewAssignment.proposal_id, ReviewAssignment.reviewer_id,
+                  ReviewAssignment.state)
+        .where(ReviewAssignment.proposal_id.in_(ids))
+    ).all()
+    excluded: dict[int, set[int]] = {pid: set() for pid in ids}
+    active: dict[int, int] = dict.fromkeys(ids, 0)
+    for proposal_id, reviewer_id, state in existing:
+        excluded[proposal_id].add(reviewer_id)
+        if state != AssignmentState.CONFLICTED:
+            active[proposal_id] += 1
+    needs = [
+        (p.id, call.reviewers_per_proposal - active[p.id], excluded[p.id])
+        for p in proposals
+        if active[p.id] < call.reviewers_per_proposal
+    ]
+    plan = scoring.plan_assignments(needs, _loads(session, call.id, reviewers))
+    by_id = {p.id: p for p in proposals}
+    for proposal_id, reviewer_id in plan:
+        _create_assignment(session, by_id[proposal_id], reviewer_id, actor, at)
+    return len(plan)
+
+
+def auto_assign(session: Session, call: Call, actor: User, *, at: datetime | None = None) -> int:
+    """Assign reviewers to every eligible or under-review proposal of the call; return how many
+    assignments were created."""
+    at = at or utcnow()
+    # One auto-assignment per call at a time: the plan reads loads and then writes.
+    session.execute(sa.select(Call.id).where(Call.id == call.id).with_for_update())
+    proposals = list(
+        session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.call_id == call.id, Proposal.state.in_(ASSIGNABLE))
+            .order_by(Proposal.number)
+            .options(joinedload(Proposal.call))
+        ).all()
+    )
+    return _top_up(session, call, proposals, actor, at)
+
+
+def my_assignments(
+    session: Session, reviewer: User, *, offset: int, limit: int
+) -> tuple[list[ReviewAssignment], int]:
+    """A page of the reviewer's assignments, oldest first, with proposal and call loaded."""
+    where = ReviewAssignment.reviewer_id == reviewer.id
+    total = session.scalar(sa.select(sa.func.count(ReviewAssignment.id)).where(where)) or 0
+    rows = session.scalars(
+        sa.select(ReviewAssignment)
+        .where(where)
+        .order_by(ReviewAssignment.id)
+        .offset(offset)
+        .limit(limit)
+        .options(
+            joinedload(ReviewAssignment.proposal).joinedload(Proposal.call),
+            joinedload(ReviewAssignment.review),
+        )
+    ).all()
+    return list(rows), total
+
+
+def own_assignment(session: Session, assignment_id: int, reviewer: User) -> ReviewAssignment:
+    """The caller's own assignment, else NotFound."""
+    assignment = session.scalars(
+        sa.select(ReviewAssignment)
+        .where(ReviewAssignment.id == assignment_id, ReviewAssignment.reviewer_id == reviewer.id)
+        .options(
+            joinedload(ReviewAssignment.proposal).joinedload(Proposal.call)
+            .selectinload(Call.criteria),
+            joinedload(ReviewAssignment.review).selectinload(Review.scores),
+        )
+    ).first()
+    if assignment is None:
+        raise NotFound("There is no such assignment.")
+    return assignment
+
+
+def declare_conflict(
+    session: Session, assignment: ReviewAssignment, actor: User, *, has_conflict: bool,
+    reason: str | None = None, at: datetime | None = None,
+) -> ReviewAssignment | None:
+    """Record the reviewer's conflict declaration. A conflict takes the proposal out of their
+    view and, when another reviewer is free, assigns one in their place (returned)."""
+    at = at or utcnow()
+    if assignment.state == AssignmentState.CONFLICTED:
+        raise NotFound("There is no such assignment.")
+    if assignment.review is not None and assignment.review.state == ReviewState.SUBMITTED:
+        raise InvalidTransition("The review is submitted; it is final.")
+    if reason is not None:
+        reason = validation.text(reason, max_length=4000, required=False, multiline=True)
+    if not has_conflict:
+        if assignment.state == AssignmentState.ACCEPTED:
+            return None
+        assignment_workflow.fire(
+            session, assignment, "declare_no_conflict", actor, values={"declared_at": at}, at=at
+        )
+        return None
+    proposal = assignment.proposal
+    _lock_proposal(session, proposal)
+    assignment_workflow.fire(
+        session, assignment, "declare_conflict", actor, reason=reason,
+        values={"declared_at": at, "conflict_reason": reason}, at=at,
+    )
+    if proposal.state != ProposalState.UNDER_REVIEW:
+        return None
+    before = {a.id for a in session.scalars(
+        sa.select(ReviewAssignment).where(ReviewAssignment.proposal_id == proposal.id))}
+    _top_up(session, proposal.call, [proposal], actor, at)
+    return session.scalars(
+        sa.select(ReviewAssignment).where(
+            ReviewAssignment.proposal_id == proposal.id, ReviewAssignment.id.not_in(before)
+        )
+    ).first()
+
+
+def _parse_scores(errors: Errors, raw: Any, criteria: list) -> dict[str, Decimal]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors.add("scores", "Give the scores as {criterion code: score}.")
+        return {}
+    by_code = {c.code: c for c in criteria}
+    scores: dict[str, Decimal] = {}
+    for code, value in raw.items():
+        criterion = by_code.get(code)
+        if criterion is None:
+            errors.add(f"scores.{code}", "Not a criterion of this call.")
+            continue
+        if value is None:
+            continue
+        score = errors.catch(f"scores.{code}", validation.number, value)
+        if score is None:
+            continue
+        if not criterion.min_score <= score <= criterion.max_score:
+            errors.add(
+                f"scores.{code}",
+                f"Give a score from {criterion.min_score.normalize()} "
+                f"to {criterion.max_score.normalize()}.",
+            )
+            continue
+        scores[code] = score
+    return scores
+
+
+def save_review(
+    session: Session, assignment: ReviewAssignment, actor: User, data: dict[str, Any], *,
+    at: datetime | None = None,
+) -> Review:
+    """Save the reviewer's scores and comments as a draft, or submit them (final).
+
+    Scoring a proposal attests that the reviewer has no conflict with it, so an undeclared
+    assignment is declared free of conflict first. When the submission completes the call's
+    number of reviews, the proposal's review is completed in the same transaction.
+    """
+    at = at or utcnow()
+    if assignment.state == AssignmentState.CONFLICTED:
+        raise NotFound("There is no such assignment.")
+    proposal = assignment.proposal
+    criteria = proposal.call.criteria
+    errors = Errors()
+    scores = _parse_scores(errors, data.get("scores"), criteria)
+    to_applicant = errors.catch(
+        "comment_to_applicant", validation.text, data.get("comment_to_applicant"),
+        max_length=20000, required=False, multiline=True,
+    )
+    to_committee = errors.catch(
+        "comment_to_committee", validation.text, data.get("comment_to_committee"),
+        max_length=20000, required=False, multiline=True,
+    )
+    submit = errors.catch("submit", validation.boolean, data.get("submit", False))
+    errors.raise_if_any("The review is not valid.")
+    review = assignment.review
+    if review is not None and review.state == ReviewState.SUBMITTED:
+        raise InvalidTransition("The review is submitted; it is final.")
+    if proposal.state != ProposalState.UNDER_REVIEW:
+        raise InvalidTransition(f"The proposal is {proposal.state.value}, not under review.")
+    _lock_proposal(session, proposal)
+    if assignment.state == AssignmentState.PENDING:
+        assignment_workflow.fire(
+            session, assignment, "declare_no_conflict", actor, values={"declared_at": at},
+            data={"implied_by": "review"}, at=at,
+        )
+    if review is None:
+        review = Review(assignment=assignment, proposal_id=proposal.id)
+        session.add(review)
+    review.comment_to_applicant = to_applicant or ""
+    review.comment_to_committee = to_committee or ""
+    ids = {c.code: c.id for c in criteria}
+    kept = {s.criterion_id: s for s in review.scores}
+    wanted = {ids[code]: value for code, value in scores.items()}
+    review.scores = [
+        kept.get(cid) or ReviewScore(criterion_id=cid, value=value) for cid, value in wanted.items()
+    ]
+    for score in review.scores:
+        score.value = wanted[score.criterion_id]
+    session.flush()
+    if not submit:
+        return review
+    missing = [c.code for c in criteria if c.code not in scores]
+    weights = {c.code: c.weight for c in criteria}
+    total = scoring.weighted_total(scores, weights) if not missing else None
+    review_workflow.fire(
+        session, review, "submit", actor, values={"submitted_at": at, "total": total},
+        missing_scores=missing, at=at,
+        data={"scores": {code: str(value) for code, value in scores.items()}, "total": total},
+    )
+    _complete_if_reviewed(session, proposal, actor, at)
+    return review
+
+
+def _complete_if_reviewed(session: Session, proposal: Proposal, actor: User, at: datetime) -> None:
+    submitted = session.scalar(
+        sa.select(sa.func.count(Review.id))
+        .join(ReviewAssignment, ReviewAssignment.id == Review.assignment_id)
+        .where(
+            Review.proposal_id == proposal.id,
+            Review.state == ReviewState.SUBMITTED,
+            ReviewAssignment.state != AssignmentState.CONFLICTED,
+        )
+    ) or 0
+    if submitted >= proposal.call.reviewers_per_proposal:
+        proposal_workflow.fire(
+            session, proposal, "complete_review", actor, submitted_reviews=submitted,
+            data={"automatic": True, "reviews": submitted}, at=at,
+        )
+
+
+def review_scores(review: Review) -> dict[str, Decimal]:
+    """The review's scores by criterion code."""
+    return {score.criterion.code: score.value for score in review.scores}
