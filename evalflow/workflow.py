@@ -29,6 +29,17 @@ from evalflow.errors import InvalidTransition
 Guard = Callable[[Any, Mapping[str, Any]], None]
 
 
+def _plain(transition: dict[str, Any]) -> dict[str, Any]:
+    """The table names states by enum member; the machine knows them by value."""
+
+    def value(state: Any) -> Any:
+        if isinstance(state, list):
+            return [value(s) for s in state]
+        return state.value if isinstance(state, enum.Enum) else state
+
+    return {**transition, "source": value(transition["source"]), "dest": value(transition["dest"])}
+
+
 class Workflow:
     """One lifecycle: its states, transitions and guards, and the only way to change state."""
 
@@ -50,7 +61,7 @@ class Workflow:
         self.machine = Machine(
             model=None,
             states=[state.value for state in states],
-            transitions=transitions,
+            transitions=[_plain(t) for t in transitions],
             auto_transitions=False,
             initial=None,
         )

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fresh database per test (SQLite by default, PostgreSQL when
+EVALFLOW_TEST_DATABASE_URL names one), the app, a JSON API client and factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from config import TestingConfig
+from evalflow import create_app
+from evalflow.extensions import db
+from tests.factories import ApiClient, Factory
+
+PG_URL = os.environ.get("EVALFLOW_TEST_DATABASE_URL", "")
+
+
+def _migrate(instance: Path, url: str) -> None:
+    app = create_app(TestingConfig(instance, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The schema built once by the migrations: a SQLite file to copy, or a PostgreSQL URL."""
+    instance = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+        _migrate(instance, PG_URL)
+        return PG_URL
+    url = f"sqlite:///{instance / 'template.sqlite3'}"
+    _migrate(instance, url)
+    return str(instance / "template.sqlite3")
+
+
+def _fresh_database(template: str, instance: Path) -> str:
+    if PG_URL:
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            tables = [t for t in db.metadata.sorted_tables]
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        engine.dispose()
+        return PG_URL
+    target = instance / "test.sqlite3"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> str:
+    """A database with the full schema and no rows, for this test alone."""
+    return _fresh_database(template_database, tmp_path)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(TestingConfig(tmp_path, database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    """Factories for users, calls and proposals in every state, through the services."""
+    return Factory(app)
+
+
+@pytest.fixture
+def api(client) -> ApiClient:
+    return ApiClient(client)
