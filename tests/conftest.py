@@ -93,3 +93,30 @@ def make(app: Flask) -> Factory:
 @pytest.fixture
 def api(client) -> ApiClient:
     return ApiClient(client)
+
+
+class QueryCounter:
+    """Counts the SQL statements sent while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: object) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """Use as `with count_queries() as counter: ...; counter.count`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
