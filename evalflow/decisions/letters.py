@@ -1,0 +1,521 @@
+"""Award and decline letters rendered to PDF with WeasyPrint.
+
+A pure module: no Flask, no database. The caller builds a :class:`LetterContent` (which is
+picklable, so it can be sent to worker processes) and gets PDF bytes back.
+
+Rendering is designed for batches:
+
+* one ``FontConfiguration`` and one parsed stylesheet per process, created lazily and
+  reused (a new ``FontConfiguration`` per letter is slow and leaks memory);
+* :func:`render_letters_pdf` spreads a batch over worker processes, each with its own
+  cached configuration;
+* the output is byte-for-byte deterministic for the same content (the PDF creation date
+  is taken from ``issued_on``), so a stored letter's SHA-256 can be re-checked.
+
+Security: every field is autoescaped into the HTML, and WeasyPrint is given a
+:class:`StaticOnlyFetcher` that serves only files under ``evalflow/static/`` and refuses
+every other URL, so text typed by applicants can never make the renderer read a local file
+or reach the network.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import ctypes.util
+import math
+import mimetypes
+import multiprocessing
+import os
+import re
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import weasyprint
+from markupsafe import Markup
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from evalflow.decisions.wording import (
+    LANGUAGES,
+    amount_in_words,
+    date_written,
+    format_money,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+STATIC_DIR = PACKAGE_DIR / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "letters"
+STYLESHEET_PATH = STATIC_DIR / "letters" / "letter.css"
+
+LetterKind = Literal["award", "decline"]
+KINDS = ("award", "decline")
+
+_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+# Sentences are trusted markup; "{name}" fields are filled with Markup.format, which
+# escapes the (user-typed) values.
+LABELS: dict[str, dict[str, Any]] = {
+    "es": {
+        "doc_title": {"award": "Carta de asignación de apoyo", "decline": "Carta de resultado"},
+        "folio": "Folio",
+        "subject": "Asunto",
+        "subject_text": {
+            "award": "Notificación de apoyo aprobado",
+            "decline": "Notificación de resultado de evaluación",
+        },
+        "place_date": "{place}, a {date}",
+        "presente": "Presente",
+        "intro": {
+            "award": (
+                "Me es grato informarle que, como resultado del proceso de evaluación de la "
+                "convocatoria {call_code} «{call_title}», la propuesta que se identifica a "
+                "continuación ha sido aprobada para recibir apoyo económico en los términos "
+                "siguientes:"
+            ),
+            "decline": (
+                "Lamento informarle que, como resultado del proceso de evaluación de la "
+                "convocatoria {call_code} «{call_title}», la propuesta que se identifica a "
+                "continuación no fue seleccionada para recibir apoyo económico."
+            ),
+        },
+        "reference": "Referencia",
+        "title": "Título del proyecto",
+        "sector": "Sector",
+        "call": "Convocatoria",
+        "requested": "Monto solicitado",
+        "awarded": "Monto aprobado",
+        "note": "Observaciones",
+        "reason": "Motivo",
+        "conditions_intro": "El apoyo queda sujeto a las siguientes condiciones:",
+        "conditions": (
+            (
+                "El apoyo se formalizará mediante el convenio de asignación de recursos que "
+                "suscribirán {agency} y la institución; la primera ministración se realizará una "
+                "vez firmado dicho convenio."
+            ),
+            (
+                "Los recursos se destinarán exclusivamente a los rubros, metas y calendario del "
+                "plan de trabajo aprobado; cualquier modificación requerirá autorización previa y "
+                "por escrito."
+            ),
+            (
+                "La institución entregará informes técnicos y financieros al término de cada etapa "
+                "y un informe final dentro de los 30 días naturales siguientes a la conclusión del "
+                "proyecto."
+            ),
+            (
+                "En toda publicación, presentación o material de difusión derivado del proyecto se "
+                "otorgará el reconocimiento correspondiente a {agency}."
+            ),
+            (
+                "Los recursos no ejercidos o no comprobados al cierre del proyecto se "
+                "reintegrarán a {agency} conforme a la normativa aplicable."
+            ),
+        ),
+        "closing": {
+            "award": "Sin otro particular, le envío un cordial saludo.",
+            "decline": (
+                "Agradecemos el interés de su institución y la invitamos a participar en "
+                "futuras convocatorias. Sin otro particular, le envío un cordial saludo."
+            ),
+        },
+        "sign_off": "Atentamente",
+        "verification_code": "Código de verificación:",
+        "verification_url": "Verifique la autenticidad de este documento en",
+        "page": "Página",
+        "of": "de",
+    },
+    "en": {
+        "doc_title": {"award": "Award letter", "decline": "Decision letter"},
+        "folio": "Folio",
+        "subject": "Subject",
+        "subject_text": {
+            "award": "Notice of approved funding",
+            "decline": "Notice of evaluation result",
+        },
+        "place_date": "{place}, {date}",
+        "presente": "",
+        "intro": {
+            "award": (
+                "I am pleased to inform you that, following the evaluation process of call "
+                "{call_code} “{call_title}”, the proposal identified below has been approved "
+                "for funding on the following terms:"
+            ),
+            "decline": (
+                "I regret to inform you that, following the evaluation process of call "
+                "{call_code} “{call_title}”, the proposal identified below has not been "
+                "selected for funding."
+            ),
+        },
+        "reference": "Reference",
+        "title": "Project title",
+        "sector": "Sector",
+        "call": "Call",
+        "requested": "Amount requested",
+        "awarded": "Amount awarded",
+        "note": "Notes",
+        "reason": "Reason",
+        "conditions_intro": "The grant is subject to the following conditions:",
+        "conditions": (
+            (
+                "The grant will be formalised through a funding agreement to be signed by "
+                "{agency} and the institution; the first disbursement will be made once that "
+                "agreement has been signed."
+            ),
+            (
+                "Funds shall be used exclusively for the items, milestones and schedule of the "
+                "approved work plan; any change requires prior written authorisation."
+            ),
+            (
+                "The institution shall submit technical and financial reports at the end of each "
+                "stage and a final report within 30 calendar days of the project's completion."
+            ),
+            (
+                "Every publication, presentation or outreach material arising from the project "
+                "shall acknowledge the support of {agency}."
+            ),
+            (
+                "Any funds not spent or not accounted for at the close of the project shall be "
+                "returned to {agency} in accordance with the applicable regulations."
+            ),
+        ),
+        "closing": {
+            "award": "Please accept my congratulations on this result.",
+            "decline": (
+                "We thank your institution for its interest and encourage it to take part in "
+                "future calls."
+            ),
+        },
+        "sign_off": "Yours sincerely,",
+        "verification_code": "Verification code:",
+        "verification_url": "Verify the authenticity of this document at",
+        "page": "Page",
+        "of": "of",
+    },
+}
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """Everything printed on one award or decline letter.
+
+    Plain values only, so instances pickle cheaply for worker processes. ``amount`` is the
+    awarded amount (``None`` for a decline); ``reason`` is the decline reason, or an
+    optional funding note on an award.
+    """
+
+    kind: LetterKind
+    language: str
+    folio: str
+    verification_code: str
+    verification_url: str
+    issued_on: date
+    place: str
+    agency_name: str
+    program_name: str
+    call_code: str
+    call_title: str
+    institution: str
+    reference: str
+    title: str
+    sector: str
+    requested_amount: Decimal
+    amount: Decimal | None
+    currency: str
+    reason: str | None
+    signatory_name: str
+    signatory_title: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, not {self.language!r}")
+        if not isinstance(self.issued_on, date):
+            raise TypeError("issued_on must be a date")
+        if not isinstance(self.requested_amount, Decimal):
+            raise TypeError("requested_amount must be a Decimal")
+        if self.kind == "award":
+            if not isinstance(self.amount, Decimal) or not self.amount > 0:
+                raise ValueError("an award letter needs a positive Decimal amount")
+        elif self.amount is not None:
+            raise ValueError("a decline letter has no amount")
+        if not _CURRENCY_RE.match(self.currency):
+            raise ValueError(f"currency must be an ISO 4217 code, not {self.currency!r}")
+        if urlsplit(self.verification_url).scheme not in ("https", "http"):
+            raise ValueError("verification_url must be an http(s) URL")
+
+
+# --- URL fetcher -------------------------------------------------------------------------
+
+
+class LetterResourceRefused(ValueError):
+    """Raised by :class:`StaticOnlyFetcher` for any URL outside the app's static files."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Deny-by-default WeasyPrint fetcher: serves only files under ``evalflow/static/``.
+
+    Accepts ``file:`` URLs (no host, no query) whose *resolved* path (symlinks and ``..``
+    followed) is a regular file inside the static folder. Everything else (other files,
+    ``http(s):``, ``data:``, ``ftp:``…) raises :class:`LetterResourceRefused`. It never
+    follows redirects because it never opens a network connection.
+    """
+
+    def __init__(self, root: Path = STATIC_DIR) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.root = root.resolve(strict=True)
+
+    def resolve(self, url: str) -> Path:
+        """Return the real path served for ``url``, or raise :class:`LetterResourceRefused`."""
+        try:
+            parts = urlsplit(url)
+        except ValueError as error:
+            raise LetterResourceRefused(f"malformed URL refused: {url!r}") from error
+        if parts.scheme.lower() != "file":
+            raise LetterResourceRefused(f"only the app's static files may be loaded: {url!r}")
+        if parts.netloc not in ("", "localhost") or parts.query:
+            raise LetterResourceRefused(f"file URL with host or query refused: {url!r}")
+        raw_path = unquote(parts.path)
+        if "\x00" in raw_path:
+            raise LetterResourceRefused(f"NUL byte in URL refused: {url!r}")
+        try:
+            path = Path(raw_path).resolve(strict=True)
+        except (OSError, RuntimeError) as error:
+            raise LetterResourceRefused(f"no such static file: {url!r}") from error
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise LetterResourceRefused(f"outside the app's static files: {url!r}")
+        return path
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """Serve ``url`` if it names a static file; raise otherwise."""
+        path = self.resolve(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if path.suffix == ".svg":
+            content_type = "image/svg+xml"
+        return URLFetcherResponse(
+            path2url(path), body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+# --- Template rendering ------------------------------------------------------------------
+
+
+def _fill(sentence: str, **values: object) -> Markup:
+    return Markup(sentence).format(**values)
+
+
+def _nowrap(value: object) -> Markup:
+    return Markup('<span class="nowrap">{}</span>').format(value)
+
+
+def _figures(amount: Decimal, currency: str, language: str) -> str:
+    if currency == "MXN":
+        return format_money(amount, language)
+    # "$" is the peso sign here; other currencies get their ISO code instead.
+    return f"{format_money(amount, language).replace('$', '', 1)} {currency}"
+
+
+def _build_environment() -> jinja2.Environment:
+    # A standalone environment (not Flask's) so that worker processes can use it.
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fill"] = _fill
+    env.filters["nowrap"] = _nowrap
+    return env
+
+
+_environment: jinja2.Environment | None = None
+
+
+def _get_environment() -> jinja2.Environment:
+    global _environment
+    if _environment is None:
+        _environment = _build_environment()
+    return _environment
+
+
+def render_letter_html(content: LetterContent) -> str:
+    """Return the letter's HTML (used by :func:`render_letter_pdf`; handy for debugging)."""
+    labels = LABELS[content.language]
+    language = content.language
+    context = {
+        "c": content,
+        "t": labels,
+        "kind": content.kind,
+        "doc_title": labels["doc_title"][content.kind],
+        "static_url": path2url(STATIC_DIR),
+        "created": content.issued_on.isoformat(),
+        "date_text": date_written(content.issued_on, language),
+        "requested_figures": _figures(content.requested_amount, content.currency, language),
+        "amount_figures": (
+            _figures(content.amount, content.currency, language)
+            if content.amount is not None
+            else None
+        ),
+        "amount_words": (
+            amount_in_words(content.amount, content.currency, language)
+            if content.amount is not None
+            else None
+        ),
+        "reason": (content.reason or "").strip() or None,
+    }
+    template = _get_environment().get_template(f"{content.kind}.html")
+    return template.render(context)
+
+
+# --- Per-process WeasyPrint state --------------------------------------------------------
+
+
+@dataclass
+class _RendererState:
+    pid: int
+    font_config: FontConfiguration
+    stylesheet: weasyprint.CSS
+    fetcher: StaticOnlyFetcher
+
+
+_state: _RendererState | None = None
+_state_lock = threading.Lock()
+# Pango font maps are not safe to share between threads, and the GIL is released in
+# cffi calls: one letter at a time per process. Parallelism comes from processes.
+_render_lock = threading.Lock()
+
+
+def _new_state() -> _RendererState:
+    font_config = FontConfiguration()
+    fetcher = StaticOnlyFetcher()
+    stylesheet = weasyprint.CSS(
+        string=STYLESHEET_PATH.read_text(encoding="utf-8"),
+        base_url=path2url(STYLESHEET_PATH),
+        url_fetcher=fetcher,
+        font_config=font_config,
+    )
+    return _RendererState(os.getpid(), font_config, stylesheet, fetcher)
+
+
+def _get_state() -> _RendererState:
+    global _state
+    with _state_lock:
+        # A forked child must not reuse the parent's fontconfig objects.
+        if _state is None or _state.pid != os.getpid():
+            _state = _new_state()
+        return _state
+
+
+def _write_pdf(content: LetterContent, state: _RendererState) -> bytes:
+    html = weasyprint.HTML(
+        string=render_letter_html(content),
+        base_url=path2url(STATIC_DIR),
+        url_fetcher=state.fetcher,
+    )
+    return html.write_pdf(stylesheets=[state.stylesheet], font_config=state.font_config)
+
+
+def render_letter_pdf(content: LetterContent) -> bytes:
+    """Render one award or decline letter to PDF bytes (A4, one page).
+
+    Reuses this process's ``FontConfiguration`` and parsed stylesheet. Safe to call from
+    several threads (renders are serialised within a process).
+    """
+    state = _get_state()
+    with _render_lock:
+        return _write_pdf(content, state)
+
+
+def render_letter_pdf_naive(content: LetterContent) -> bytes:
+    """Render like :func:`render_letter_pdf` but rebuild everything every time.
+
+    Exists only so that a benchmark can compare the naive approach (a fresh
+    ``FontConfiguration`` and a re-parsed stylesheet per letter) with the optimised one in
+    the same run. Do not use it in the application: it is slower and leaks memory.
+    """
+    state = _new_state()
+    with _render_lock:
+        return _write_pdf(content, state)
+
+
+# --- Batches -----------------------------------------------------------------------------
+
+
+def _init_worker() -> None:
+    _get_state()
+
+
+def _available_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    # Not "fork": the parent may be a threaded web server or may hold Pango/fontconfig
+    # objects, neither of which survives fork() reliably.
+    if sys.platform.startswith("linux"):
+        context = multiprocessing.get_context("forkserver")
+        # The fork server imports WeasyPrint once (before any font configuration exists),
+        # so workers start without re-importing it. Ignored if the server already runs.
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def render_letters_pdf(
+    contents: Sequence[LetterContent], processes: int | None = None
+) -> list[bytes]:
+    """Render a batch of letters, in worker processes, and return the PDFs in input order.
+
+    ``processes`` defaults to the number of CPUs (capped at the batch size). A batch of
+    one letter, or ``processes == 1``, is rendered in this process. Each worker keeps its
+    own ``FontConfiguration`` and stylesheet for all the letters it renders. Worker start-up
+    costs about half a second, so tiny batches may be faster with ``processes=1``.
+
+    The process pool uses "forkserver" on Linux (a program calling this from a script must
+    guard its entry point with ``if __name__ == "__main__":``).
+    """
+    contents = list(contents)
+    if processes is not None and processes < 1:
+        raise ValueError("processes must be at least 1")
+    workers = min(processes or _available_cpus(), len(contents))
+    if workers <= 1:
+        return [render_letter_pdf(content) for content in contents]
+    chunksize = max(1, math.ceil(len(contents) / (workers * 4)))
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=_mp_context(), initializer=_init_worker
+    ) as executor:
+        return list(executor.map(render_letter_pdf, contents, chunksize=chunksize))
+
+
+# --- Environment check -------------------------------------------------------------------
+
+
+def harfbuzz_subset_available() -> bool:
+    """Whether the system library ``libharfbuzz-subset.so.0`` can be loaded.
+
+    Without it WeasyPrint silently falls back to fontTools for font subsetting and letters
+    take 4–5 times longer; the app logs a warning at start-up when this returns False.
+    """
+    candidates = [ctypes.util.find_library("harfbuzz-subset"), "libharfbuzz-subset.so.0"]
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return True
+    return False
