@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, g, jsonify, request
+from flask import Response, jsonify, request
 
 from evalflow import validation
 from evalflow.auth.models import Role, User
@@ -25,14 +25,14 @@ DEFAULT_PER_PAGE = 100
 
 def current_user(optional: bool = False) -> User | None:
     """The user of the bearer token; 401 when missing or wrong (unless optional)."""
-    if "api_user" in g:
-        return g.api_user
+    if "evalflow.user" in request.environ:
+        return request.environ["evalflow.user"]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     user = user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" else None
     if user is None and (header or not optional):
         raise NotAuthenticated("Send a valid token: Authorization: Bearer TOKEN.")
-    g.api_user = user
+    request.environ["evalflow.user"] = user
     return user
 
 
