@@ -85,7 +85,7 @@ class Factory:
             institution = f"Instituto {n}"
         user = create_user(self.session, email=email or f"{role}{n}@example.mx",
                            name=name or f"{role.title()} {n}", role=role,
-                           institution=institution, password="correct horse")
+                           institution=institution, password=None)
         self.session.commit()
         return user
 
