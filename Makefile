@@ -1,0 +1,44 @@
+# evalflow: `make run` starts the app on the demo data, `make test` runs the tests.
+# Both install everything they need first (Debian packages, a virtualenv, the project).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export EVALFLOW_INSTANCE ?= $(CURDIR)/instance
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-postgres install system-deps lint bench clean
+
+run: install
+	$(BIN)/flask --app evalflow db upgrade
+	$(BIN)/flask --app evalflow demo load
+	$(BIN)/flask --app evalflow run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+# The whole suite again on PostgreSQL (the server on 127.0.0.1:5432, database "test").
+test-postgres: install
+	EVALFLOW_TEST_DATABASE_URL=$${EVALFLOW_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest
+
+install: system-deps $(VENV)/.installed
+
+system-deps:
+	@bash .ci/system-deps
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
