@@ -167,7 +167,9 @@ class ApiClient:
     def get(self, path: str, token: str | None = None, **kw: Any) -> TestResponse:
         return self.client.get(f"/api/v1{path}", headers=self._headers(token), **kw)
 
-    def post(self, path: str, json: Any = None, token: str | None = None, **kw: Any) -> TestResponse:
+    def post(
+        self, path: str, json: Any = None, token: str | None = None, **kw: Any
+    ) -> TestResponse:
         return self.client.post(f"/api/v1{path}", json=json, headers=self._headers(token), **kw)
 
     def put(self, path: str, json: Any = None, token: str | None = None) -> TestResponse:

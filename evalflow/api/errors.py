@@ -41,7 +41,8 @@ def register(app: Flask) -> None:
     def too_large(error: RequestEntityTooLarge):
         db.session.rollback()
         limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
-        return _json_error(413, "file_too_large", f"The file is larger than the {limit} MiB allowed.")
+        message = f"The file is larger than the {limit} MiB allowed."
+        return _json_error(413, "file_too_large", message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -120,7 +120,8 @@ def transition_proposal_view(pid: str):
     body = json_body()
     event = body.get("event")
     if event not in APPLICANT_EVENTS + OFFICER_EVENTS:
-        raise field_error("event", f"Choose one of: {', '.join(APPLICANT_EVENTS + OFFICER_EVENTS)}.")
+        events = ", ".join(APPLICANT_EVENTS + OFFICER_EVENTS)
+        raise field_error("event", f"Choose one of: {events}.")
     allowed = OFFICER_EVENTS if user.is_officer else (
         APPLICANT_EVENTS if user.role == Role.APPLICANT else ())
     if event not in allowed:

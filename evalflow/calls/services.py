@@ -132,7 +132,8 @@ def _criteria(errors: Errors, items: Any) -> list[Criterion]:
     if result and len(weights) == len(result):
         total = sum(weights, Decimal(0))
         if not any(abs(total - goal) <= WEIGHT_TOLERANCE * goal for goal in WEIGHT_TOTALS):
-            errors.add("criteria", f"The weights add up to {total}; they must add up to 1 (or 100).")
+            errors.add("criteria", f"The weights add up to {total}; they must add up to 1 "
+                                   "(or 100).")
     return result
 
 

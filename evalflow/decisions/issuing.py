@@ -52,9 +52,11 @@ def issue_letter_now(
     return letter
 
 
-def _render_chunk(contents: list[letters.LetterContent], processes: int) -> list[bytes | Exception]:
+def _render_chunk(
+    pool: letters.LetterPool, contents: list[letters.LetterContent]
+) -> list[bytes | Exception]:
     try:
-        return list(letters.render_letters_pdf(contents, processes=processes))
+        return pool.render(contents)
     except Exception:
         # Find which letters fail, and why, one at a time.
         results: list[bytes | Exception] = []
@@ -85,19 +87,20 @@ def issue_call_letters(
     pairs = [(proposal, letter or reserve_letter(session, proposal, actor))
              for proposal, letter in owed]
     session.commit()
-    for start in range(0, len(pairs), chunk_size):
-        chunk = pairs[start:start + chunk_size]
-        rendered = _render_chunk(
-            [letter_content(letter, proposal, config) for proposal, letter in chunk], processes
-        )
-        for (_proposal, letter), result in zip(chunk, rendered, strict=True):
-            if isinstance(result, Exception):
-                record_failure(session, letter, f"{type(result).__name__}: {result}", actor)
-                summary.failed += 1
-            else:
-                store_letter(session, letter, result, actor)
-                summary.issued += 1
-        session.commit()
-        if progress:
-            progress(len(chunk))
+    with letters.LetterPool(max(1, min(processes, len(pairs)))) as pool:
+        for start in range(0, len(pairs), chunk_size):
+            chunk = pairs[start:start + chunk_size]
+            rendered = _render_chunk(
+                pool, [letter_content(letter, proposal, config) for proposal, letter in chunk]
+            )
+            for (_proposal, letter), result in zip(chunk, rendered, strict=True):
+                if isinstance(result, Exception):
+                    record_failure(session, letter, f"{type(result).__name__}: {result}", actor)
+                    summary.failed += 1
+                else:
+                    store_letter(session, letter, result, actor)
+                    summary.issued += 1
+            session.commit()
+            if progress:
+                progress(len(chunk))
     return summary

@@ -24,7 +24,6 @@ import concurrent.futures
 import ctypes
 import ctypes.util
 import math
-import mimetypes
 import multiprocessing
 import os
 import re
@@ -35,15 +34,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from typing import Literal
+from urllib.parse import urlsplit
 
 import jinja2
 import weasyprint
 from markupsafe import Markup
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+from weasyprint.urls import path2url
 
+from evalflow.decisions.letter_text import LABELS
+from evalflow.decisions.pdf_fetcher import STATIC_DIR, StaticOnlyFetcher
 from evalflow.decisions.wording import (
     LANGUAGES,
     amount_in_words,
@@ -51,8 +52,6 @@ from evalflow.decisions.wording import (
     format_money,
 )
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-STATIC_DIR = PACKAGE_DIR / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "letters"
 STYLESHEET_PATH = STATIC_DIR / "letters" / "letter.css"
 
@@ -60,149 +59,6 @@ LetterKind = Literal["award", "decline"]
 KINDS = ("award", "decline")
 
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-
-# Sentences are trusted markup; "{name}" fields are filled with Markup.format, which
-# escapes the (user-typed) values.
-LABELS: dict[str, dict[str, Any]] = {
-    "es": {
-        "doc_title": {"award": "Carta de asignación de apoyo", "decline": "Carta de resultado"},
-        "folio": "Folio",
-        "subject": "Asunto",
-        "subject_text": {
-            "award": "Notificación de apoyo aprobado",
-            "decline": "Notificación de resultado de evaluación",
-        },
-        "place_date": "{place}, a {date}",
-        "presente": "Presente",
-        "intro": {
-            "award": (
-                "Me es grato informarle que, como resultado del proceso de evaluación de la "
-                "convocatoria {call_code} «{call_title}», la propuesta que se identifica a "
-                "continuación ha sido aprobada para recibir apoyo económico en los términos "
-                "siguientes:"
-            ),
-            "decline": (
-                "Lamento informarle que, como resultado del proceso de evaluación de la "
-                "convocatoria {call_code} «{call_title}», la propuesta que se identifica a "
-                "continuación no fue seleccionada para recibir apoyo económico."
-            ),
-        },
-        "reference": "Referencia",
-        "title": "Título del proyecto",
-        "sector": "Sector",
-        "call": "Convocatoria",
-        "requested": "Monto solicitado",
-        "awarded": "Monto aprobado",
-        "note": "Observaciones",
-        "reason": "Motivo",
-        "conditions_intro": "El apoyo queda sujeto a las siguientes condiciones:",
-        "conditions": (
-            (
-                "El apoyo se formalizará mediante el convenio de asignación de recursos que "
-                "suscribirán {agency} y la institución; la primera ministración se realizará una "
-                "vez firmado dicho convenio."
-            ),
-            (
-                "Los recursos se destinarán exclusivamente a los rubros, metas y calendario del "
-                "plan de trabajo aprobado; cualquier modificación requerirá autorización previa y "
-                "por escrito."
-            ),
-            (
-                "La institución entregará informes técnicos y financieros al término de cada etapa "
-                "y un informe final dentro de los 30 días naturales siguientes a la conclusión del "
-                "proyecto."
-            ),
-            (
-                "En toda publicación, presentación o material de difusión derivado del proyecto se "
-                "otorgará el reconocimiento correspondiente a {agency}."
-            ),
-            (
-                "Los recursos no ejercidos o no comprobados al cierre del proyecto se "
-                "reintegrarán a {agency} conforme a la normativa aplicable."
-            ),
-        ),
-        "closing": {
-            "award": "Sin otro particular, le envío un cordial saludo.",
-            "decline": (
-                "Agradecemos el interés de su institución y la invitamos a participar en "
-                "futuras convocatorias. Sin otro particular, le envío un cordial saludo."
-            ),
-        },
-        "sign_off": "Atentamente",
-        "verification_code": "Código de verificación:",
-        "verification_url": "Verifique la autenticidad de este documento en",
-        "page": "Página",
-        "of": "de",
-    },
-    "en": {
-        "doc_title": {"award": "Award letter", "decline": "Decision letter"},
-        "folio": "Folio",
-        "subject": "Subject",
-        "subject_text": {
-            "award": "Notice of approved funding",
-            "decline": "Notice of evaluation result",
-        },
-        "place_date": "{place}, {date}",
-        "presente": "",
-        "intro": {
-            "award": (
-                "I am pleased to inform you that, following the evaluation process of call "
-                "{call_code} “{call_title}”, the proposal identified below has been approved "
-                "for funding on the following terms:"
-            ),
-            "decline": (
-                "I regret to inform you that, following the evaluation process of call "
-                "{call_code} “{call_title}”, the proposal identified below has not been "
-                "selected for funding."
-            ),
-        },
-        "reference": "Reference",
-        "title": "Project title",
-        "sector": "Sector",
-        "call": "Call",
-        "requested": "Amount requested",
-        "awarded": "Amount awarded",
-        "note": "Notes",
-        "reason": "Reason",
-        "conditions_intro": "The grant is subject to the following conditions:",
-        "conditions": (
-            (
-                "The grant will be formalised through a funding agreement to be signed by "
-                "{agency} and the institution; the first disbursement will be made once that "
-                "agreement has been signed."
-            ),
-            (
-                "Funds shall be used exclusively for the items, milestones and schedule of the "
-                "approved work plan; any change requires prior written authorisation."
-            ),
-            (
-                "The institution shall submit technical and financial reports at the end of each "
-                "stage and a final report within 30 calendar days of the project's completion."
-            ),
-            (
-                "Every publication, presentation or outreach material arising from the project "
-                "shall acknowledge the support of {agency}."
-            ),
-            (
-                "Any funds not spent or not accounted for at the close of the project shall be "
-                "returned to {agency} in accordance with the applicable regulations."
-            ),
-        ),
-        "closing": {
-            "award": "Please accept my congratulations on this result.",
-            "decline": (
-                "We thank your institution for its interest and encourage it to take part in "
-                "future calls."
-            ),
-        },
-        "sign_off": "Yours sincerely,",
-        "verification_code": "Verification code:",
-        "verification_url": "Verify the authenticity of this document at",
-        "page": "Page",
-        "of": "of",
-    },
-}
-
 
 @dataclass(frozen=True)
 class LetterContent:
@@ -253,58 +109,6 @@ class LetterContent:
             raise ValueError(f"currency must be an ISO 4217 code, not {self.currency!r}")
         if urlsplit(self.verification_url).scheme not in ("https", "http"):
             raise ValueError("verification_url must be an http(s) URL")
-
-
-# --- URL fetcher -------------------------------------------------------------------------
-
-
-class LetterResourceRefused(ValueError):
-    """Raised by :class:`StaticOnlyFetcher` for any URL outside the app's static files."""
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """Deny-by-default WeasyPrint fetcher: serves only files under ``evalflow/static/``.
-
-    Accepts ``file:`` URLs (no host, no query) whose *resolved* path (symlinks and ``..``
-    followed) is a regular file inside the static folder. Everything else (other files,
-    ``http(s):``, ``data:``, ``ftp:``…) raises :class:`LetterResourceRefused`. It never
-    follows redirects because it never opens a network connection.
-    """
-
-    def __init__(self, root: Path = STATIC_DIR) -> None:
-        super().__init__(allowed_protocols=("file",), allow_redirects=False)
-        self.root = root.resolve(strict=True)
-
-    def resolve(self, url: str) -> Path:
-        """Return the real path served for ``url``, or raise :class:`LetterResourceRefused`."""
-        try:
-            parts = urlsplit(url)
-        except ValueError as error:
-            raise LetterResourceRefused(f"malformed URL refused: {url!r}") from error
-        if parts.scheme.lower() != "file":
-            raise LetterResourceRefused(f"only the app's static files may be loaded: {url!r}")
-        if parts.netloc not in ("", "localhost") or parts.query:
-            raise LetterResourceRefused(f"file URL with host or query refused: {url!r}")
-        raw_path = unquote(parts.path)
-        if "\x00" in raw_path:
-            raise LetterResourceRefused(f"NUL byte in URL refused: {url!r}")
-        try:
-            path = Path(raw_path).resolve(strict=True)
-        except (OSError, RuntimeError) as error:
-            raise LetterResourceRefused(f"no such static file: {url!r}") from error
-        if not path.is_relative_to(self.root) or not path.is_file():
-            raise LetterResourceRefused(f"outside the app's static files: {url!r}")
-        return path
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """Serve ``url`` if it names a static file; raise otherwise."""
-        path = self.resolve(url)
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if path.suffix == ".svg":
-            content_type = "image/svg+xml"
-        return URLFetcherResponse(
-            path2url(path), body=path.read_bytes(), headers={"Content-Type": content_type}
-        )
 
 
 # --- Template rendering ------------------------------------------------------------------
@@ -474,30 +278,57 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+class LetterPool:
+    """Worker processes that render letters, started once for a whole run of batches.
+
+    Each worker keeps its own ``FontConfiguration`` and stylesheet for every letter it
+    renders. With one process (or on a one-CPU machine) letters render in this process.
+    The pool uses "forkserver" on Linux: a script using it must guard its entry point with
+    ``if __name__ == "__main__":``.
+    """
+
+    def __init__(self, processes: int | None = None) -> None:
+        if processes is not None and processes < 1:
+            raise ValueError("processes must be at least 1")
+        self.processes = processes or _available_cpus()
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LetterPool:
+        if self.processes > 1:
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=_mp_context(), initializer=_init_worker
+            )
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def render(self, contents: Sequence[LetterContent]) -> list[bytes]:
+        """Render the letters and return their PDFs in input order."""
+        contents = list(contents)
+        if self._executor is None or len(contents) <= 1:
+            return [render_letter_pdf(content) for content in contents]
+        chunksize = max(1, math.ceil(len(contents) / (self.processes * 4)))
+        return list(self._executor.map(render_letter_pdf, contents, chunksize=chunksize))
+
+
 def render_letters_pdf(
     contents: Sequence[LetterContent], processes: int | None = None
 ) -> list[bytes]:
-    """Render a batch of letters, in worker processes, and return the PDFs in input order.
+    """Render a batch of letters in worker processes; the PDFs come back in input order.
 
-    ``processes`` defaults to the number of CPUs (capped at the batch size). A batch of
-    one letter, or ``processes == 1``, is rendered in this process. Each worker keeps its
-    own ``FontConfiguration`` and stylesheet for all the letters it renders. Worker start-up
-    costs about half a second, so tiny batches may be faster with ``processes=1``.
-
-    The process pool uses "forkserver" on Linux (a program calling this from a script must
-    guard its entry point with ``if __name__ == "__main__":``).
+    ``processes`` defaults to the number of CPUs, capped at the batch size; a batch of one
+    letter, or ``processes == 1``, is rendered in this process. Worker start-up costs about
+    half a second, so a run of many batches should share one :class:`LetterPool`.
     """
     contents = list(contents)
     if processes is not None and processes < 1:
         raise ValueError("processes must be at least 1")
-    workers = min(processes or _available_cpus(), len(contents))
-    if workers <= 1:
-        return [render_letter_pdf(content) for content in contents]
-    chunksize = max(1, math.ceil(len(contents) / (workers * 4)))
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=_mp_context(), initializer=_init_worker
-    ) as executor:
-        return list(executor.map(render_letter_pdf, contents, chunksize=chunksize))
+    workers = max(1, min(processes or _available_cpus(), len(contents)))
+    with LetterPool(workers) as pool:
+        return pool.render(contents)
 
 
 # --- Environment check -------------------------------------------------------------------

@@ -131,7 +131,9 @@ def create_proposal(
     return proposal
 
 
-def update_proposal(session: Session, proposal: Proposal, data: dict[str, Any], actor: User) -> None:
+def update_proposal(
+    session: Session, proposal: Proposal, data: dict[str, Any], actor: User
+) -> None:
     """Edit a draft; any other state refuses with nothing changed."""
     if proposal.state != ProposalState.DRAFT:
         raise InvalidTransition(f"Only a draft can be edited; this one is {proposal.state.value}.")

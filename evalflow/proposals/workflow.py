@@ -47,7 +47,8 @@ TRANSITIONS: list[dict[str, Any]] = [
 
 def call_is_open(proposal: Proposal, ctx: Mapping[str, Any]) -> None:
     if proposal.call.state != CallState.OPEN:
-        raise CallNotOpen(f"The call {proposal.call.code} is {proposal.call.state.value}, not open.")
+        call = proposal.call
+        raise CallNotOpen(f"The call {call.code} is {call.state.value}, not open.")
 
 
 def before_deadline(proposal: Proposal, ctx: Mapping[str, Any]) -> None:

@@ -56,8 +56,9 @@ def _create_assignment(
     session: Session, proposal: Proposal, reviewer_id: int, actor: User, at: datetime
 ) -> ReviewAssignment:
     assignment = ReviewAssignment(
-        proposal=proposal, proposal_id=proposal.id, reviewer_id=reviewer_id, assigned_by_id=actor.id,
-        assigned_at=at, due_at=at + timedelta(days=proposal.call.review_days),
+        proposal=proposal, proposal_id=proposal.id, reviewer_id=reviewer_id,
+        assigned_by_id=actor.id, assigned_at=at,
+        due_at=at + timedelta(days=proposal.call.review_days),
     )
     session.add(assignment)
     session.flush()

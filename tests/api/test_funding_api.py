@@ -26,7 +26,7 @@ def _text(pdf: bytes) -> str:
 
 
 def test_funding_respects_request_cap_and_budget(make, api, officer):
-    user, token = officer
+    _, token = officer
     call = make.call(total_budget="2000000.00", max_award="1000000.00")
     a, b, c = (make.proposal(call=call, state="reviewed") for _ in range(3))
     over_request = _fund(api, token, a.id, "950000.01")
@@ -57,7 +57,7 @@ def test_decline_needs_a_reason(make, api, officer):
 
 
 def test_award_letter_reads_back_and_verifies(make, api, officer, app):
-    user, token = officer
+    _, token = officer
     applicant = make.user("applicant", institution="Centro Ficticio de Nanotecnología")
     applicant_token = make.token(applicant)
     proposal = make.proposal(applicant=applicant, state="funded", amount="980000.00",

@@ -30,7 +30,7 @@ def _upload(api, token, pid, data=PDF, name="plan.pdf"):
 
 
 def test_an_applicant_drafts_documents_and_submits(make, api, applicant):
-    user, token = applicant
+    _, token = applicant
     call = make.call()
     created = _create(api, token, call)
     assert created.status_code == 201, created.json
@@ -60,7 +60,7 @@ def test_a_submitted_proposal_cannot_be_edited(make, api, applicant):
 
 
 def test_a_draft_is_edited_and_budget_lines_replaced(make, api, applicant):
-    user, token = applicant
+    _, token = applicant
     pid = _create(api, token, make.call()).json["id"]
     response = api.patch(f"/proposals/{pid}", {
         "requested_amount": "500000.00",

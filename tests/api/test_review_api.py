@@ -92,7 +92,7 @@ def test_a_conflict_needs_a_reason_and_hides_the_proposal(make, api):
 
 
 def test_a_reviewer_sees_only_assigned_proposals(make, api):
-    reviewer, token = _reviewer(make)
+    _, token = _reviewer(make)
     other = make.proposal(state="under_review")
     assert api.get(f"/proposals/{other.id}", token).status_code == 404
     other_assignment = ReviewAssignment.query.filter_by(proposal_id=other.id).first()

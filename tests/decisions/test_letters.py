@@ -19,15 +19,13 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamO
 from weasyprint.urls import path2url
 
 from evalflow.decisions.letters import (
-    STATIC_DIR,
     LetterContent,
-    LetterResourceRefused,
-    StaticOnlyFetcher,
     harfbuzz_subset_available,
     render_letter_pdf,
     render_letter_pdf_naive,
     render_letters_pdf,
 )
+from evalflow.decisions.pdf_fetcher import STATIC_DIR, LetterResourceRefused, StaticOnlyFetcher
 
 PASSWD = Path("/etc/passwd")
 HOSTILE = (
