@@ -13,7 +13,13 @@ from flask import Response, jsonify, request
 from evalflow import validation
 from evalflow.auth.models import Role, User
 from evalflow.auth.services import user_for_token
-from evalflow.errors import Forbidden, MalformedRequest, NotAuthenticated, ValidationFailed
+from evalflow.errors import (
+    Forbidden,
+    MalformedRequest,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 from evalflow.extensions import db
 from evalflow.validation import Errors
 
@@ -93,8 +99,6 @@ def page_of(items: list[dict[str, Any]], total: int, page: int, per_page: int) -
 
 def path_id(value: str) -> int:
     """A numeric id from the URL; anything else is simply not found."""
-    from evalflow.errors import NotFound
-
     if not value.isascii() or not value.isdigit() or len(value) > 18:
         raise NotFound("Not found.")
     return int(value)

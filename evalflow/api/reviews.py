@@ -19,6 +19,7 @@ from evalflow.api.helpers import (
 from evalflow.auth.models import Role
 from evalflow.auth.services import user_by_email
 from evalflow.calls.services import get_call
+from evalflow.errors import NotFound, ValidationFailed
 from evalflow.extensions import db
 from evalflow.proposals.access import visible_proposal
 from evalflow.reviews.services import (
@@ -41,7 +42,7 @@ def assign_view(pid: str):
         raise field_error("reviewer", "Give the reviewer's email.")
     try:
         reviewer = user_by_email(db.session, email)
-    except Exception as error:
+    except ValidationFailed as error:
         raise field_error("reviewer", f"No user has the email {email}.") from error
     assignment = assign_reviewer(db.session, proposal, reviewer, current_user())
     db.session.commit()
@@ -88,8 +89,6 @@ def conflict_view(aid: str):
 def get_review_view(aid: str):
     assignment = own_assignment(db.session, path_id(aid), current_user())
     if assignment.has_conflict:
-        from evalflow.errors import NotFound
-
         raise NotFound("There is no such assignment.")
     review = assignment.review
     if review is None:

@@ -20,10 +20,9 @@ from evalflow.database import Money, utcnow
 from evalflow.decisions.letters import LetterContent
 from evalflow.decisions.models import DecisionKind, FundingDecision, Letter, LetterState
 from evalflow.decisions.workflow import letter_workflow
-from evalflow.errors import BudgetExceeded, InvalidTransition, NotFound
+from evalflow.errors import BudgetExceeded, InvalidTransition, NotFound, ValidationFailed
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.proposals.workflow import proposal_workflow
-from evalflow.validation import Errors
 
 DECIDED = (ProposalState.FUNDED, ProposalState.NOT_FUNDED)
 # Unambiguous characters for codes read aloud or typed from paper (no 0/O, 1/I/L).
@@ -41,13 +40,12 @@ def fund_proposal(
     funding different proposals at once cannot both pass a stale read.
     """
     at = at or utcnow()
-    errors = Errors()
-    amount = errors.catch("amount", validation.money, amount)
-    if reason is not None:
-        reason = errors.catch(
-            "reason", validation.text, reason, max_length=4000, required=False, multiline=True
-        )
-    errors.raise_if_any("The funding request is not valid.")
+    try:
+        amount = validation.money(amount)
+    except validation.FieldError as error:
+        raise ValidationFailed("The amount is not valid.", fields={"amount": str(error)}) from error
+    if reason:
+        reason = _reason(reason)
     state = proposal_workflow.fire(
         session, proposal, "fund", actor, reason=reason or None,
         values={"awarded_amount": amount, "decided_at": at, "decision_reason": reason or None},
@@ -75,14 +73,13 @@ def fund_proposal(
 
 
 def decline_proposal(
-    session: Session, proposal: Proposal, actor: User, reason: Any, *,
+    session: Session, proposal: Proposal, actor: User, reason: str | None, *,
     at: datetime | None = None,
 ) -> ProposalState:
     """Decline a reviewed proposal, with the reason the applicant will read."""
     at = at or utcnow()
-    if reason is not None:
-        reason = validation.text(reason, max_length=4000, required=False, multiline=True) \
-            if isinstance(reason, str) else ""
+    if reason:
+        reason = _reason(reason)
     state = proposal_workflow.fire(
         session, proposal, "decline", actor, reason=reason,
         values={"decided_at": at, "decision_reason": reason}, at=at,
@@ -95,6 +92,13 @@ def decline_proposal(
     )
     session.flush()
     return state
+
+
+def _reason(reason: str) -> str:
+    try:
+        return validation.text(reason, max_length=4000, required=False, multiline=True)
+    except validation.FieldError as error:
+        raise ValidationFailed("The reason is not valid.", fields={"reason": str(error)}) from error
 
 
 # --- letters -------------------------------------------------------------------------------

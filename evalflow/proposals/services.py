@@ -73,13 +73,7 @@ def _parse_fields(errors: Errors, data: dict[str, Any], call: Call) -> dict[str,
 
 def _apply(proposal: Proposal, parsed: dict[str, Any]) -> None:
     for field, value in parsed.items():
-        if field == "sector":
-            proposal.sector = value
-        elif field == "budget_lines":
-            proposal.budget_lines = value
-        else:
-            setattr(proposal, field, value if value is not None or field == "requested_amount"
-                    else "")
+        setattr(proposal, field, value)
 
 
 def _open_call(session: Session, code: Any, at: datetime) -> Call:

@@ -115,11 +115,11 @@ def _loads(session: Session, call_id: int, reviewers: list[User]) -> dict[int, i
 
 def _top_up(
     session: Session, call: Call, proposals: list[Proposal], actor: User, at: datetime
-) -> int:
+) -> list[ReviewAssignment]:
     """Give each proposal the call's number of non-conflicted reviewers, balancing load."""
     reviewers = _reviewers(session)
     if not proposals or not reviewers:
-        return 0
+        return []
     ids = [p.id for p in proposals]
     existing = session.execute(
         sa.select(ReviewAssignment.proposal_id, ReviewAssignment.reviewer_id,
@@ -139,9 +139,8 @@ def _top_up(
     ]
     plan = scoring.plan_assignments(needs, _loads(session, call.id, reviewers))
     by_id = {p.id: p for p in proposals}
-    for proposal_id, reviewer_id in plan:
-        _create_assignment(session, by_id[proposal_id], reviewer_id, actor, at)
-    return len(plan)
+    return [_create_assignment(session, by_id[proposal_id], reviewer_id, actor, at)
+            for proposal_id, reviewer_id in plan]
 
 
 def auto_assign(session: Session, call: Call, actor: User, *, at: datetime | None = None) -> int:
@@ -158,7 +157,7 @@ def auto_assign(session: Session, call: Call, actor: User, *, at: datetime | Non
             .options(joinedload(Proposal.call))
         ).all()
     )
-    return _top_up(session, call, proposals, actor, at)
+    return len(_top_up(session, call, proposals, actor, at))
 
 
 def my_assignments(
@@ -225,14 +224,8 @@ def declare_conflict(
     )
     if proposal.state != ProposalState.UNDER_REVIEW:
         return None
-    before = {a.id for a in session.scalars(
-        sa.select(ReviewAssignment).where(ReviewAssignment.proposal_id == proposal.id))}
-    _top_up(session, proposal.call, [proposal], actor, at)
-    return session.scalars(
-        sa.select(ReviewAssignment).where(
-            ReviewAssignment.proposal_id == proposal.id, ReviewAssignment.id.not_in(before)
-        )
-    ).first()
+    replacements = _top_up(session, proposal.call, [proposal], actor, at)
+    return replacements[0] if replacements else None
 
 
 def _parse_scores(errors: Errors, raw: Any, criteria: list) -> dict[str, Decimal]:
@@ -294,9 +287,9 @@ def save_review(
     review = assignment.review
     if review is not None and review.state == ReviewState.SUBMITTED:
         raise InvalidTransition("The review is submitted; it is final.")
+    _lock_proposal(session, proposal)
     if proposal.state != ProposalState.UNDER_REVIEW:
         raise InvalidTransition(f"The proposal is {proposal.state.value}, not under review.")
-    _lock_proposal(session, proposal)
     if assignment.state == AssignmentState.PENDING:
         assignment_workflow.fire(
             session, assignment, "declare_no_conflict", actor, values={"declared_at": at},
