@@ -32,8 +32,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from evalflow.api import api
+    from evalflow.public import public
 
     app.register_blueprint(api)
+    app.register_blueprint(public)
 
 
 def register_errorhandlers(app: Flask) -> None:
