@@ -168,6 +168,19 @@ def _discard_pending(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
+# What an applicant may read of its proposal's trail: never assignments, conflicts or reviews,
+# which would reveal who reviewed it.
+APPLICANT_VISIBLE = ("proposal", "letter")
+
+
+def proposal_history(session: Session, proposal_id: int, *, internal: bool) -> list[AuditEvent]:
+    """A proposal's trail in order; without `internal`, only what its applicant may see."""
+    query = sa.select(AuditEvent).where(AuditEvent.proposal_id == proposal_id)
+    if not internal:
+        query = query.where(AuditEvent.entity_type.in_(APPLICANT_VISIBLE))
+    return list(session.scalars(query.order_by(AuditEvent.seq)))
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """The outcome of checking the whole trail."""

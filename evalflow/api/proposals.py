@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, jsonify, request, send_file
 
 from evalflow import storage
@@ -17,7 +16,7 @@ from evalflow.api.helpers import (
     path_id,
     require,
 )
-from evalflow.audit import AuditEvent
+from evalflow.audit import proposal_history
 from evalflow.auth.models import Role
 from evalflow.calls.services import get_call
 from evalflow.decisions.issuing import issue_letter_now
@@ -36,21 +35,21 @@ from evalflow.proposals.services import (
     update_proposal,
     withdraw_proposal,
 )
+from evalflow.reviews.services import comments_for_applicant
 from evalflow.startup import writes
 
 APPLICANT_EVENTS = ("submit", "withdraw")
 OFFICER_EVENTS = ("approve_eligibility", "reject_eligibility", "fund", "decline")
-APPLICANT_HISTORY = ("proposal", "letter")
 
 
 def _detail(proposal: Proposal):
     user = current_user()
-    history_query = sa.select(AuditEvent).where(AuditEvent.proposal_id == proposal.id)
-    if not user.is_officer:
-        history_query = history_query.where(AuditEvent.entity_type.in_(APPLICANT_HISTORY))
-    history = list(db.session.scalars(history_query.order_by(AuditEvent.seq)))
+    if user.role == Role.REVIEWER:
+        return out.proposal(proposal, user)
+    history = proposal_history(db.session, proposal.id, internal=user.is_officer)
     return out.proposal(proposal, user, history=history,
-                        letter=letter_for(db.session, proposal.id))
+                        letter=letter_for(db.session, proposal.id),
+                        comments=comments_for_applicant(db.session, proposal))
 
 
 @api.post("/proposals")

@@ -30,6 +30,7 @@ from evalflow.reviews.services import (
     own_assignment,
     review_scores,
     save_review,
+    submitted_reviews,
 )
 
 
@@ -47,6 +48,15 @@ def assign_view(pid: str):
     assignment = assign_reviewer(db.session, proposal, reviewer, current_user())
     db.session.commit()
     return jsonify(out.assignment(assignment) | {"reviewer": reviewer.email}), 201
+
+
+@api.get("/proposals/<pid>/reviews")
+@require(Role.OFFICER)
+def proposal_reviews_view(pid: str):
+    proposal = visible_proposal(db.session, path_id(pid), current_user())
+    reviews = submitted_reviews(db.session, proposal)
+    return jsonify({"items": [out.review_for_officer(r) for r in reviews], "total": len(reviews),
+                    "page": 1, "per_page": max(len(reviews), 1)})
 
 
 @api.post("/calls/<code>/assignments/auto")

@@ -79,7 +79,7 @@ def history_event(event: AuditEvent, viewer: User, zone: str) -> dict[str, Any]:
 
 def proposal(
     p: Proposal, viewer: User, *, history: list[AuditEvent] | None = None,
-    letter: Letter | None = None,
+    letter: Letter | None = None, comments: list[str] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": p.id, "reference": p.reference, "call": p.call.code, "state": p.state.value,
@@ -98,6 +98,7 @@ def proposal(
         body["decision_reason"] = p.decision_reason
         body["history"] = [history_event(e, viewer, p.call.timezone) for e in history or []]
         body["letter"] = letter_summary(letter)
+        body["reviewer_comments"] = comments or []
     return body
 
 
@@ -125,6 +126,14 @@ def review(r: Review, scores: dict[str, Decimal]) -> dict[str, Any]:
             "total": number(r.total), "comment_to_applicant": r.comment_to_applicant,
             "comment_to_committee": r.comment_to_committee,
             "submitted_at": when(r.submitted_at)}
+
+
+def review_for_officer(r: Review) -> dict[str, Any]:
+    return {"id": r.id, "reviewer": r.assignment.reviewer.email,
+            "reviewer_name": r.assignment.reviewer.name,
+            "scores": {s.criterion.code: number(s.value) for s in r.scores},
+            "total": number(r.total), "comment_to_applicant": r.comment_to_applicant,
+            "comment_to_committee": r.comment_to_committee, "submitted_at": when(r.submitted_at)}
 
 
 def ranked(r: RankedProposal) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evalflow import audit, validation
 from evalflow.auth.models import Role, User
@@ -338,6 +338,34 @@ def _complete_if_reviewed(session: Session, proposal: Proposal, actor: User, at:
             session, proposal, "complete_review", actor, submitted_reviews=submitted,
             data={"automatic": True, "reviews": submitted}, at=at,
         )
+
+
+def submitted_reviews(session: Session, proposal: Proposal) -> list[Review]:
+    """The proposal's submitted reviews, oldest first, with reviewer and scores loaded."""
+    return list(
+        session.scalars(
+            sa.select(Review)
+            .where(Review.proposal_id == proposal.id, Review.state == ReviewState.SUBMITTED)
+            .order_by(Review.submitted_at, Review.id)
+            .options(
+                joinedload(Review.assignment).joinedload(ReviewAssignment.reviewer),
+                selectinload(Review.scores).joinedload(ReviewScore.criterion),
+            )
+        )
+    )
+
+
+def comments_for_applicant(session: Session, proposal: Proposal) -> list[str]:
+    """What reviewers wrote for the applicant, once the proposal is decided; no names."""
+    if proposal.state not in (ProposalState.FUNDED, ProposalState.NOT_FUNDED):
+        return []
+    rows = session.scalars(
+        sa.select(Review.comment_to_applicant)
+        .where(Review.proposal_id == proposal.id, Review.state == ReviewState.SUBMITTED,
+               Review.comment_to_applicant != "")
+        .order_by(Review.id)
+    )
+    return list(rows)
 
 
 def review_scores(review: Review) -> dict[str, Decimal]:

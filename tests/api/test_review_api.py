@@ -153,3 +153,31 @@ def test_ranking_orders_by_weighted_mean_with_spread_and_thresholds(make, api, o
     assert items[1]["below_threshold"] is True
     assert items[1]["below_threshold_criteria"] == ["C1"]
     assert api.get(f"/calls/{call.code}/ranking?sector=SAL", token).json["items"] == []
+
+
+def test_applicants_read_comments_meant_for_them_only_after_the_decision(make, api):
+    applicant = make.user("applicant")
+    token = make.token(applicant)
+    reviewing = make.proposal(applicant=applicant, state="reviewed")
+    assert api.get(f"/proposals/{reviewing.id}", token).json["reviewer_comments"] == []
+    decided = make.proposal(applicant=applicant, state="not_funded")
+    body = api.get(f"/proposals/{decided.id}", token).json
+    assert body["reviewer_comments"] == ["Bien", "Bien"]
+    text = str(body)
+    assert "Sólido" not in text  # the committee's comment
+    assert "reviewer" not in text.replace("reviewer_comments", "")
+    assert {h["event"] for h in body["history"]} <= {"create", "submit", "approve_eligibility",
+                                                     "start_review", "complete_review",
+                                                     "decline", "add_document", "issue"}
+    assert all("actor" not in h for h in body["history"])
+
+
+def test_officers_see_each_review_side_by_side(make, api, officer):
+    _, token = officer
+    proposal = make.proposal(state="reviewed", scores=[{"C1": 9, "C2": 6}, {"C1": 4, "C2": 5}])
+    reviews = api.get(f"/proposals/{proposal.id}/reviews", token).json["items"]
+    assert [r["scores"] for r in reviews] == [{"C1": 9, "C2": 6}, {"C1": 4, "C2": 5}]
+    assert all(r["reviewer"].endswith("@example.mx") for r in reviews)
+    assert reviews[0]["comment_to_committee"] == "Sólido"
+    applicant_token = make.token(make.user("applicant"))
+    assert api.get(f"/proposals/{proposal.id}/reviews", applicant_token).status_code == 403
