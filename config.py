@@ -55,6 +55,7 @@ class TestingConfig(Config):
     """Settings for the test suite: a throwaway instance folder chosen by the tests."""
 
     TESTING = True
+    __test__ = False  # not a test class, despite its name
 
     def __init__(self, instance: Path, database_url: str | None = None) -> None:
         super().__init__()
