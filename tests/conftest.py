@@ -49,9 +49,9 @@ def _fresh_database(template: str, instance: Path) -> str:
     if PG_URL:
         engine = sa.create_engine(PG_URL)
         with engine.begin() as conn:
-            tables = [t for t in db.metadata.sorted_tables]
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            # DELETE is much faster than TRUNCATE on the handful of rows a test leaves.
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
         engine.dispose()
         return PG_URL
     target = instance / "test.sqlite3"

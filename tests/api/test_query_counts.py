@@ -49,7 +49,8 @@ def test_list_endpoints_send_a_fixed_number_of_queries(world, api, count_queries
 def test_a_proposal_with_a_long_history_costs_no_more_queries(world, api, count_queries):
     make, officer, reviewers, call = world
     token = make.token(officer)
-    short = make.proposal(call=call, state="submitted")
+    short_call = make.call(officer=officer, reviewers_per_proposal=1)
+    short = make.proposal(call=short_call, state="funded", reviewers=reviewers[:1])
     long = make.proposal(call=call, state="funded", reviewers=reviewers)
     first, _ = _queries(count_queries, api, f"/proposals/{short.id}", token)
     second, _ = _queries(count_queries, api, f"/proposals/{long.id}", token)
