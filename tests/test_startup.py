@@ -1,0 +1,33 @@
+"""What the app checks when it starts."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from config import TestingConfig
+from evalflow import create_app
+from evalflow.decisions import letters
+
+
+def test_a_missing_harfbuzz_subsetter_is_warned_about(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(letters, "harfbuzz_subset_available", lambda: False)
+    with caplog.at_level(logging.WARNING, logger="evalflow"):
+        create_app(TestingConfig(tmp_path))
+    assert "libharfbuzz-subset0" in caplog.text
+
+
+def test_no_warning_when_it_is_installed(tmp_path, caplog):
+    assert letters.harfbuzz_subset_available()
+    with caplog.at_level(logging.WARNING, logger="evalflow"):
+        create_app(TestingConfig(tmp_path))
+    assert "libharfbuzz-subset0" not in caplog.text
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path):
+    config = TestingConfig(tmp_path)
+    config.SECRET_KEY = ""
+    config.PRODUCTION = True
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config)
