@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -115,7 +115,8 @@ def record(
     """
     session.info.setdefault(_PENDING, []).append(
         {
-            "occurred_at": at or utcnow(),
+            # Hashed as stored: the database hands times back in UTC.
+            "occurred_at": (at or utcnow()).astimezone(UTC),
             "actor_id": getattr(actor, "id", None),
             "actor": getattr(actor, "email", None) or "system",
             "action": action,

@@ -89,3 +89,23 @@ def test_the_head_follows_the_last_event(make):
     make.proposal(state="submitted")
     head = db.session.get(AuditHead, 1)
     assert head.last_seq == len(_events()) and head.last_hash == _events()[-1].hash
+
+
+def test_times_given_in_another_zone_still_verify(make):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from evalflow.calls.services import transition_call
+
+    officer = make.officer()
+    call = make.call(state="draft", officer=officer)
+    transition_call(db.session, call, "open", officer,
+                    at=datetime(2008, 9, 15, 9, tzinfo=ZoneInfo("America/Mexico_City")))
+    db.session.commit()
+    assert verify_chain(db.session).ok
+
+
+def test_review_events_name_their_call(make):
+    proposal = make.proposal(state="reviewed")
+    reviews = [e for e in _events() if e.action == "review.submit"]
+    assert reviews and all(e.call_id == proposal.call_id for e in reviews)

@@ -13,6 +13,7 @@ from evalflow import audit, validation
 from evalflow.auth.models import User
 from evalflow.calls.models import Call, CallState, Criterion, EligibilityCriterion, Sector
 from evalflow.calls.workflow import call_workflow
+from evalflow.database import utcnow
 from evalflow.errors import AlreadyExists, NotFound, ValidationFailed
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.validation import Errors
@@ -137,7 +138,9 @@ def _criteria(errors: Errors, items: Any) -> list[Criterion]:
     return result
 
 
-def create_call(session: Session, data: dict[str, Any], actor: User) -> Call:
+def create_call(
+    session: Session, data: dict[str, Any], actor: User, *, at: datetime | None = None
+) -> Call:
     """Create a call in draft from the API's payload, refusing every invalid field at once."""
     errors = Errors()
     code = errors.catch("code", validation.code, data.get("code"))
@@ -179,8 +182,8 @@ def create_call(session: Session, data: dict[str, Any], actor: User) -> Call:
         code=code, title=title, description=description, language=language, timezone=zone,
         opens_at=opens_at, closes_at=closes_at, currency=currency, max_award=max_award,
         total_budget=budget, reviewers_per_proposal=reviewers, review_days=review_days,
-        created_by_id=actor.id, sectors=sectors, eligibility_criteria=eligibility,
-        criteria=criteria,
+        created_by_id=actor.id, created_at=at or utcnow(), sectors=sectors,
+        eligibility_criteria=eligibility, criteria=criteria,
     )
     session.add(call)
     session.flush()
@@ -188,6 +191,7 @@ def create_call(session: Session, data: dict[str, Any], actor: User) -> Call:
         session, actor=actor, action="call.create", entity_type="call", entity_id=call.id,
         call_id=call.id, to_state=CallState.DRAFT.value,
         data={"code": call.code, "total_budget": call.total_budget, "max_award": call.max_award},
+        at=call.created_at,
     )
     return call
 

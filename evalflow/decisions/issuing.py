@@ -44,11 +44,16 @@ class BatchSummary:
 def issue_letter_now(
     session: Session, proposal: Proposal, actor: User | None, config: dict[str, Any]
 ) -> Letter:
-    """The proposal's issued letter, rendering it now if it was not issued yet."""
+    """The proposal's issued letter, rendering it now if it was not issued yet.
+
+    The folio is reserved and committed first, so no lock is held while the PDF renders.
+    """
     letter = reserve_letter(session, proposal, actor)
     if letter.state != LetterState.ISSUED:
+        session.commit()
         pdf = letters.render_letter_pdf(letter_content(letter, proposal, config))
         store_letter(session, letter, pdf, actor)
+        session.commit()
     return letter
 
 

@@ -130,6 +130,12 @@ def reserve_letter(
     existing = letter_for(session, proposal.id)
     if existing is not None:
         return existing
+    # Two requests for the same new letter: the proposal's row lock makes the second wait and
+    # then find the first one's letter, so no folio number is used up in vain.
+    session.execute(sa.select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
+    existing = letter_for(session, proposal.id)
+    if existing is not None:
+        return existing
     number = session.execute(
         sa.update(Call)
         .where(Call.id == proposal.call_id)

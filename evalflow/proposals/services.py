@@ -154,7 +154,7 @@ def update_proposal(
 
 def add_document(
     session: Session, proposal: Proposal, filename: str | None, data: bytes, actor: User,
-    *, max_bytes: int,
+    *, max_bytes: int, at: datetime | None = None,
 ) -> Document:
     """Attach a PDF to a draft."""
     if proposal.state != ProposalState.DRAFT:
@@ -164,6 +164,7 @@ def add_document(
     document = Document(
         proposal_id=proposal.id, filename=uploads.safe_filename(filename), stored_name=stored,
         sha256=storage.sha256_hex(data), size=len(data), uploaded_by_id=actor.id,
+        uploaded_at=at or utcnow(),
     )
     session.add(document)
     session.flush()
@@ -171,6 +172,7 @@ def add_document(
         session, actor=actor, action="proposal.add_document", entity_type="document",
         entity_id=document.id, call_id=proposal.call_id, proposal_id=proposal.id,
         data={"filename": document.filename, "sha256": document.sha256, "size": document.size},
+        at=document.uploaded_at,
     )
     return document
 

@@ -53,7 +53,8 @@ def _reviewers(session: Session) -> list[User]:
 
 
 def _create_assignment(
-    session: Session, proposal: Proposal, reviewer_id: int, actor: User, at: datetime
+    session: Session, proposal: Proposal, reviewer_id: int, actor: User, at: datetime,
+    *, replacing: int | None = None,
 ) -> ReviewAssignment:
     assignment = ReviewAssignment(
         proposal=proposal, proposal_id=proposal.id, reviewer_id=reviewer_id,
@@ -65,7 +66,8 @@ def _create_assignment(
     audit.record(
         session, actor=actor, action="assignment.create", entity_type="assignment",
         entity_id=assignment.id, call_id=proposal.call_id, proposal_id=proposal.id,
-        to_state=AssignmentState.PENDING.value, data={"reviewer_id": reviewer_id}, at=at,
+        to_state=AssignmentState.PENDING.value, at=at,
+        data={"reviewer_id": reviewer_id, "replacing_assignment": replacing},
     )
     if proposal.state == ProposalState.ELIGIBLE:
         proposal_workflow.fire(session, proposal, "start_review", actor, at=at)
@@ -114,7 +116,8 @@ def _loads(session: Session, call_id: int, reviewers: list[User]) -> dict[int, i
 
 
 def _top_up(
-    session: Session, call: Call, proposals: list[Proposal], actor: User, at: datetime
+    session: Session, call: Call, proposals: list[Proposal], actor: User, at: datetime,
+    *, replacing: int | None = None,
 ) -> list[ReviewAssignment]:
     """Give each proposal the call's number of non-conflicted reviewers, balancing load."""
     reviewers = _reviewers(session)
@@ -139,7 +142,8 @@ def _top_up(
     ]
     plan = scoring.plan_assignments(needs, _loads(session, call.id, reviewers))
     by_id = {p.id: p for p in proposals}
-    return [_create_assignment(session, by_id[proposal_id], reviewer_id, actor, at)
+    return [_create_assignment(session, by_id[proposal_id], reviewer_id, actor, at,
+                               replacing=replacing)
             for proposal_id, reviewer_id in plan]
 
 
@@ -224,7 +228,8 @@ def declare_conflict(
     )
     if proposal.state != ProposalState.UNDER_REVIEW:
         return None
-    replacements = _top_up(session, proposal.call, [proposal], actor, at)
+    # Recorded as the declaring reviewer's act, naming the assignment it replaces.
+    replacements = _top_up(session, proposal.call, [proposal], actor, at, replacing=assignment.id)
     return replacements[0] if replacements else None
 
 

@@ -50,5 +50,5 @@ review_workflow = Workflow(
          "conditions": ["scores_complete"]},
     ],
     guards={"scores_complete": scores_complete},
-    scope=lambda r: {"call_id": None, "proposal_id": r.proposal_id},
+    scope=lambda r: {"call_id": r.assignment.proposal.call_id, "proposal_id": r.proposal_id},
 )
