@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from werkzeug.security import generate_password_hash
 
-from evalflow import demo_data
 from evalflow.calls.models import CallState
 from evalflow.calls.services import get_call
 from evalflow.decisions.models import Letter, LetterState
-from evalflow.demo import plan_funding, simple_pdf
+from evalflow.demo import data as demo_data
+from evalflow.demo.documents import simple_pdf
+from evalflow.demo.plans import plan_funding
 from evalflow.extensions import db
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.proposals.uploads import check_pdf

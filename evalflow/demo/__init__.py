@@ -2,7 +2,7 @@
 
 Builds DESIGN.md's reference case through the same services the API and the web pages use:
 the call with its real 2008 dates, 29 proposals from fictional institutions (see
-`evalflow.demo_data`), eligibility screening (26 eligible, 3 not), automatic reviewer
+`evalflow.demo.data`), eligibility screening (26 eligible, 3 not), automatic reviewer
 assignment with one declared conflict, three reviews per proposal, funding down the ranking
 within the budget, the call decided, and every award and decline letter issued.
 
@@ -12,20 +12,16 @@ run that stopped part-way resumes where it stopped.
 
 from __future__ import annotations
 
-import random
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from evalflow import demo_data as data
 from evalflow.auth.models import Role, User
 from evalflow.auth.services import create_user
 from evalflow.calls.models import Call, CallState
@@ -38,6 +34,9 @@ from evalflow.decisions.services import (
     owed_letters,
     reserve_letter,
 )
+from evalflow.demo import data
+from evalflow.demo.documents import work_plan_pdf
+from evalflow.demo.plans import SLOTS, ZONE, local, plan_funding, plan_reviews
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.proposals.services import (
     add_document,
@@ -45,48 +44,11 @@ from evalflow.proposals.services import (
     screen_proposal,
     submit_proposal,
 )
-from evalflow.reports.services import CallReport, RankedProposal, call_report, ranking
+from evalflow.reports.services import CallReport, call_report, ranking
 from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
 from evalflow.reviews.services import auto_assign, declare_conflict, save_review
 
 Echo = Callable[[str], None]
-
-# Review plans per proposal: three reviewers, plus one who replaces a conflicted reviewer.
-SLOTS = 4
-ZONE = ZoneInfo(data.TIMEZONE)
-
-
-def local(text: str, after: timedelta = timedelta()) -> datetime:
-    """The instant of a wall-clock time in the call's zone (`text` plus `after`), in UTC.
-
-    zoneinfo picks the 2008 offset (-05:00 until 26 October, -06:00 after). The result is
-    converted to UTC because the audit trail hashes an event's time as given but verifies it
-    as read back from the database, in UTC: any other offset would break the chain.
-    """
-    wall = datetime.fromisoformat(text) + after
-    return wall.replace(tzinfo=ZONE).astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class ReviewPlan:
-    """What one reviewer slot of one proposal scores and writes, and when."""
-
-    scores: dict[str, int]
-    to_applicant: str
-    to_committee: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class FundingStep:
-    """The decision for one ranked proposal."""
-
-    proposal_id: int
-    reference: str
-    fund: bool
-    amount: Decimal | None
-    reason: str
-
 
 @dataclass(frozen=True)
 class DemoOutcome:
@@ -274,59 +236,6 @@ def _ensure_proposals(
     return found
 
 
-def work_plan_pdf(proposal: Proposal, spec: data.ProposalSpec, sector_name: str) -> bytes:
-    """The proposal's work plan as a small one-page PDF."""
-    lines = [
-        "Convocatoria PNC-2008 - Puntos Nacionales de Contacto, Red de Talentos Mexicanos",
-        "",
-        f"Referencia: {proposal.reference}",
-        f"Institución: {spec.institution}",
-        f"Sector: {sector_name}",
-        f"Monto solicitado: ${Decimal(spec.amount):,.2f} M.N.",
-        "",
-        *textwrap.wrap(f"Título: {spec.title}", 85),
-        "",
-        *textwrap.wrap(spec.summary, 85),
-        "",
-        *data.work_plan(sector_name).splitlines(),
-        "",
-        "Documento de demostración: la institución y su propuesta son ficticias.",
-    ]
-    return simple_pdf(lines)
-
-
-def simple_pdf(lines: Sequence[str]) -> bytes:
-    """A valid one-page PDF (US Letter, Helvetica 10 pt) showing `lines` as plain text."""
-
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    text_ops = ["BT", "/F1 10 Tf", "13 TL", "72 740 Td"]
-    text_ops += [f"({escape(line)}) '" for line in lines]
-    text_ops.append("ET")
-    stream = "\n".join(text_ops).encode("cp1252", errors="replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref,
-    )
-    return bytes(out)
-
-
 # --- screening and review -----------------------------------------------------------------
 
 
@@ -399,47 +308,6 @@ def _assign(
         echo(f"{len(pending)} assignments declared free of conflicts of interest.")
 
 
-def plan_reviews() -> dict[tuple[str, int], ReviewPlan]:
-    """Every review the demo may write, keyed by (institution key, reviewer slot).
-
-    Drawn in one pass from `random.Random(2008)` before anything is written, so the scores do
-    not depend on how many reviews an interrupted earlier run had already saved.
-    """
-    rng = random.Random(2008)
-    codes = [str(c["code"]) for c in data.CRITERIA]
-    weights = {str(c["code"]): Decimal(str(c["weight"])) for c in data.CRITERIA}
-    sector_names = {s["code"]: s["name"] for s in data.SECTORS}
-    plans: dict[tuple[str, int], ReviewPlan] = {}
-    for spec in data.PROPOSALS:
-        if spec.rejected:
-            continue
-        quality = rng.uniform(5.8, 9.4)
-        bias = {code: rng.uniform(-0.8, 0.8) for code in codes}
-        for slot in range(SLOTS):
-            severity = rng.gauss(0, 0.6)
-            scores = {
-                code: min(10, max(1, round(quality + bias[code] + severity + rng.gauss(0, 0.6))))
-                for code in codes
-            }
-            total = sum((scores[code] * weights[code] for code in codes), Decimal(0))
-            level = ("high" if total >= Decimal("8.5") else "good" if total >= 7
-                     else "fair" if total >= Decimal("5.5") else "low")
-            strongest = max(codes, key=lambda code: scores[code])
-            weakest = min(codes, key=lambda code: scores[code])
-            parts = [rng.choice(data.OPENINGS[level]), data.STRENGTHS[strongest]]
-            if scores[weakest] < scores[strongest]:
-                parts.append(data.IMPROVEMENTS[weakest])
-            remark = rng.choice(data.REMARKS).format(sector=sector_names[spec.sector])
-            at = local(data.REVIEWS_FROM, timedelta(
-                days=rng.randrange(data.REVIEW_DAYS), hours=rng.randrange(9, 20),
-                minutes=rng.randrange(60),
-            ))
-            plans[(spec.key, slot)] = ReviewPlan(
-                scores, " ".join(parts), f"{data.RECOMMENDATIONS[level]} {remark}", at
-            )
-    return plans
-
-
 def _review(session: Session, proposals: dict[str, Proposal], echo: Echo) -> None:
     plans = plan_reviews()
     submitted = 0
@@ -473,44 +341,6 @@ def _review(session: Session, proposals: dict[str, Proposal], echo: Echo) -> Non
 
 
 # --- funding ------------------------------------------------------------------------------
-
-
-def plan_funding(
-    ranked: Sequence[RankedProposal], budget: Decimal, criterion_names: Mapping[str, str]
-) -> list[FundingStep]:
-    """Fund down the ranking at the requested amount while the budget allows; decline the
-    rest. A proposal whose mean score falls under a criterion's threshold is declined
-    whatever its rank, and does not stop the funding of those below it."""
-    steps: list[FundingStep] = []
-    remaining = budget
-    exhausted = False
-    for entry in ranked:
-        standing = f"lugar {entry.rank} de {len(ranked)}, calificación {entry.score:.2f}"
-        requested = entry.requested_amount or Decimal("0.00")
-        if entry.below_threshold:
-            names = ", ".join(f"«{criterion_names.get(code, code)}»"
-                              for code in entry.below_threshold)
-            steps.append(FundingStep(
-                entry.proposal_id, entry.reference, False, None,
-                f"La propuesta no alcanzó la calificación mínima requerida en {names} "
-                f"({standing}).",
-            ))
-        elif not exhausted and requested <= remaining:
-            remaining -= requested
-            steps.append(FundingStep(
-                entry.proposal_id, entry.reference, True, requested,
-                f"Propuesta seleccionada por la Comisión de Evaluación ({standing}).",
-            ))
-        else:
-            exhausted = True
-            steps.append(FundingStep(
-                entry.proposal_id, entry.reference, False, None,
-                f"La propuesta ocupó el lugar {entry.rank} de {len(ranked)} con una "
-                f"calificación de {entry.score:.2f}; el presupuesto de la convocatoria "
-                f"(${budget:,.2f}) no alcanza para apoyarla después de las propuestas mejor "
-                "calificadas.",
-            ))
-    return steps
 
 
 def _decide_funding(session: Session, call: Call, officer: User, echo: Echo) -> None:
