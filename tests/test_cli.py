@@ -42,3 +42,11 @@ def test_a_duplicate_email_or_bad_role_fails_clearly(runner):
 def test_token_for_an_unknown_user_fails(runner):
     result = runner.invoke(args=["users", "token", "nobody@u.mx"])
     assert result.exit_code != 0 and "nobody@u.mx" in result.output
+
+
+def test_a_reviewer_may_name_an_affiliation(runner):
+    result = runner.invoke(args=["users", "create", "rev@u.mx", "--name", "Rev", "--role",
+                                 "reviewer", "--institution", "Universidad Ficticia"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(sa.select(User).where(User.email == "rev@u.mx")).one()
+    assert user.institution.name == "Universidad Ficticia"

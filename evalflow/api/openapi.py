@@ -335,6 +335,7 @@ def _schemas() -> dict[str, Schema]:
                 "conflict": nullable({"type": "boolean",
                                       "description": "Null until the reviewer declares."}),
                 "review_state": nullable({"type": "string", "enum": REVIEW_STATES}),
+                "proposal_state": {"type": "string", "enum": PROPOSAL_STATES},
                 "reference": nullable(string("Null after a declared conflict.")),
                 "title": nullable(string("Null after a declared conflict.")),
             },

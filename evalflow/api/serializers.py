@@ -116,6 +116,7 @@ def assignment(a: ReviewAssignment) -> dict[str, Any]:
     return {"id": a.id, "proposal_id": a.proposal_id, "call": a.proposal.call.code,
             "state": a.state.value, "due_at": when(a.due_at, zone), "conflict": a.has_conflict,
             "review_state": review.state.value if review else None,
+            "proposal_state": a.proposal.state.value,
             "reference": a.proposal.reference if a.has_conflict is not True else None,
             "title": a.proposal.title if a.has_conflict is not True else None}
 

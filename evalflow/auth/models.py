@@ -35,7 +35,7 @@ class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(
-            "(role = 'applicant') = (institution_id IS NOT NULL)", name="applicant_institution"
+            "role <> 'applicant' OR institution_id IS NOT NULL", name="applicant_institution"
         ),
     )
 
@@ -45,6 +45,8 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(
         sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
     )
+    # An applicant acts for its institution; for a reviewer it is an affiliation, which keeps
+    # them away from that institution's proposals.
     institution_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("institutions.id", ondelete="RESTRICT"), index=True
     )

@@ -34,15 +34,14 @@ def create_user(
     institution: str | None = None,
     password: str | None = None,
 ) -> User:
-    """Create a user; an applicant belongs to an institution (created if new)."""
+    """Create a user. An applicant belongs to an institution (created if new); anyone else may
+    name one as their affiliation."""
     errors = Errors()
     email = errors.catch("email", validation.email, email)
     name = errors.catch("name", validation.text, name, max_length=200)
     role_value = errors.catch("role", validation.choice, role, tuple(r.value for r in Role))
     if role_value == Role.APPLICANT and not (institution or "").strip():
         errors.add("institution", "An applicant needs an institution.")
-    if role_value and role_value != Role.APPLICANT and institution:
-        errors.add("institution", "Only applicants belong to an institution.")
     if institution:
         errors.catch("institution", validation.text, institution, max_length=300)
     if password is not None and len(password) < 8:

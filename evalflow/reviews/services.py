@@ -84,6 +84,9 @@ def assign_reviewer(
         raise ValidationFailed(
             "Not a reviewer.", fields={"reviewer": f"{reviewer.email} is not a reviewer."}
         )
+    if reviewer.institution_id is not None and reviewer.institution_id == proposal.institution_id:
+        raise ValidationFailed("Conflict of interest.", fields={
+            "reviewer": f"{reviewer.email} belongs to the applicant institution."})
     if proposal.state not in ASSIGNABLE:
         raise InvalidTransition(
             f"Reviewers can be assigned to eligible proposals; this one is {proposal.state.value}."
@@ -135,6 +138,12 @@ def _top_up(
         excluded[proposal_id].add(reviewer_id)
         if state != AssignmentState.CONFLICTED:
             active[proposal_id] += 1
+    colleagues: dict[int, set[int]] = {}
+    for reviewer in reviewers:
+        if reviewer.institution_id is not None:
+            colleagues.setdefault(reviewer.institution_id, set()).add(reviewer.id)
+    for p in proposals:
+        excluded[p.id] |= colleagues.get(p.institution_id, set())
     needs = [
         (p.id, call.reviewers_per_proposal - active[p.id], excluded[p.id])
         for p in proposals

@@ -68,7 +68,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', evalflow.database.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("(role = 'applicant') = (institution_id IS NOT NULL)", name=op.f('ck_users_applicant_institution')),
+    sa.CheckConstraint("role <> 'applicant' OR institution_id IS NOT NULL", name=op.f('ck_users_applicant_institution')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_users_institution_id_institutions'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))

@@ -181,3 +181,18 @@ def test_officers_see_each_review_side_by_side(make, api, officer):
     assert reviews[0]["comment_to_committee"] == "Sólido"
     applicant_token = make.token(make.user("applicant"))
     assert api.get(f"/proposals/{proposal.id}/reviews", applicant_token).status_code == 403
+
+
+def test_a_reviewer_is_kept_away_from_their_own_institution(make, api, officer):
+    _, token = officer
+    call = make.call(reviewers_per_proposal=1)
+    applicant = make.user("applicant", institution="Universidad Ficticia del Sur")
+    proposal = make.proposal(call=call, applicant=applicant, state="eligible")
+    colleague = make.user("reviewer", institution="Universidad Ficticia del Sur")
+    manual = api.post(f"/proposals/{proposal.id}/assignments", {"reviewer": colleague.email},
+                      token)
+    assert manual.status_code == 422 and "reviewer" in manual.json["error"]["fields"]
+    outsider = make.user("reviewer", institution="Instituto Ficticio del Este")
+    assert api.post(f"/calls/{call.code}/assignments/auto", None, token).json == {"created": 1}
+    assigned = ReviewAssignment.query.filter_by(proposal_id=proposal.id).one()
+    assert assigned.reviewer_id == outsider.id
