@@ -46,7 +46,9 @@ class Config:
         self.SIGNATORY_TITLE = os.environ.get(
             "EVALFLOW_SIGNATORY_TITLE", "Dirección Adjunta de Desarrollo Científico"
         )
-        self.LETTER_PROCESSES = int(os.environ.get("EVALFLOW_LETTER_PROCESSES", os.cpu_count() or 1))
+        self.LETTER_PROCESSES = int(
+            os.environ.get("EVALFLOW_LETTER_PROCESSES", os.cpu_count() or 1)
+        )
         self.JSON_SORT_KEYS = False
         self.PRODUCTION = os.environ.get("EVALFLOW_ENV", "development") == "production"
 
