@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import os
-import threading
+import resource
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,71 +63,6 @@ def build_contents(session: Session, call_code: str, config: Any,
     return contents
 
 
-class DescendantMemory:
-    """Samples the peak RSS (VmHWM) of this process's grandchildren from /proc.
-
-    Worker processes of the forkserver pool are children of the fork server, not of this
-    process, so `getrusage(RUSAGE_CHILDREN)` never sees them; this sampler does. Direct
-    children (the fork server itself, multiprocessing's resource tracker) are left out.
-    """
-
-    def __init__(self, interval: float = 0.05) -> None:
-        self.interval = interval
-        self.peaks: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _workers(self) -> list[int]:
-        parents: dict[int, int] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        me = os.getpid()
-        children = {pid for pid, ppid in parents.items() if ppid == me}
-        # Grandchildren running Python: the workers. The fork server's short-lived helpers
-        # (ldconfig, run by ctypes.util.find_library while WeasyPrint loads) are left out.
-        return [pid for pid, ppid in parents.items()
-                if ppid in children and self._runs_python(pid)]
-
-    @staticmethod
-    def _runs_python(pid: int) -> bool:
-        try:
-            return os.readlink(f"/proc/{pid}/exe") == os.readlink("/proc/self/exe")
-        except OSError:
-            return False
-
-    def _sample(self) -> None:
-        for pid in self._workers():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmHWM:"):
-                    mib = int(line.split()[1]) / 1024
-                    self.peaks[pid] = max(self.peaks.get(pid, 0.0), mib)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._sample()
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> DescendantMemory:
-        if Path("/proc/self/stat").exists():
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-
 @dataclass
 class Phase:
     """A batch rendered one way: wall time and this process's memory."""
@@ -140,7 +72,7 @@ class Phase:
     letters: int
     peak_growth_mib: float  # rise of this process's RSS high-water mark during the phase
     retained_mib: float  # resident memory after minus before (after a gc.collect())
-    workers: dict[int, float] = field(default_factory=dict)  # worker pid -> peak RSS MiB
+    workers: dict[int, float] = field(default_factory=dict)  # largest worker peak RSS MiB
 
     @property
     def per_second(self) -> float:
@@ -157,33 +89,39 @@ class LetterFigures:
     phases: dict[str, Phase]
     processes: int
     identical: bool
+    naive_runs: list[Phase] = field(default_factory=list)
+    batch_runs: list[Phase] = field(default_factory=list)
 
 
 def _phase(name: str, render: Any, contents: list[LetterContent],
            sample_workers: bool = False) -> tuple[Phase, list[bytes]]:
-    """Render `contents` with `render`; sample worker memory only when asked (a thread
-    reading /proc would otherwise compete for the GIL with a single-process render)."""
+    """Render `contents` with `render`. With `sample_workers`, also note the largest peak RSS
+    of the worker processes, read once they have exited (no sampling thread: a second thread
+    would make the pool start its workers from a fork server instead of forking)."""
     gc.collect()
     peak_before, rss_before = peak_rss_mib(), current_rss_mib()
-    workers = DescendantMemory()
-    with workers if sample_workers else contextlib.nullcontext():
-        started = time.perf_counter()
-        pdfs = render(contents)
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    pdfs = render(contents)
+    seconds = time.perf_counter() - started
     gc.collect()
+    workers = {}
+    if sample_workers:
+        workers = {0: resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
     phase = Phase(name, seconds, len(contents), peak_rss_mib() - peak_before,
-                  current_rss_mib() - rss_before, dict(workers.peaks))
+                  current_rss_mib() - rss_before, workers)
     return phase, pdfs
 
 
-def run(contents: list[LetterContent], processes: int, repetitions: int = 10) -> LetterFigures:
+def run(contents: list[LetterContent], processes: int, repetitions: int = 10,
+        rounds: int = 3) -> LetterFigures:
     """One letter (warm-up, then the median of `repetitions`), then the batch three ways.
 
-    Order: one letter, (b) optimised single process, (a) naive, (c) batch in `processes`
-    workers, (c′) that batch again. Memory is a high-water mark, so (b) runs before (a): the
-    naive renderer's growth shows on its own instead of hiding under an earlier peak. (c) is
-    the first pool of the process, so it pays for starting the fork server (which imports the
-    main module) as `flask letters issue` does; (c′) shows the cost without that.
+    Order: one letter, (b) optimised single process, then `rounds` alternations of (a) naive
+    and (c) the batch in `processes` workers, each (c) starting its own pool as `flask
+    letters issue` does. Memory is a high-water mark, so (b) runs before (a): the naive
+    renderer's growth shows on its own instead of hiding under an earlier peak. Alternating
+    (a) and (c) exposes both to the same moments of a shared machine; the figures compared
+    are the medians of the rounds.
     """
     first = contents[0]
     pdf = render_letter_pdf(first)  # warm-up: builds this process's FontConfiguration
@@ -194,17 +132,28 @@ def run(contents: list[LetterContent], processes: int, repetitions: int = 10) ->
         samples.append((time.perf_counter() - started) * 1000)
     optimised, pdfs_b = _phase("(b) optimised, one process (render_letter_pdf)",
                                lambda cs: [render_letter_pdf(c) for c in cs], contents)
-    naive, pdfs_a = _phase("(a) naive, one process (render_letter_pdf_naive)",
-                           lambda cs: [render_letter_pdf_naive(c) for c in cs], contents)
-    batch, pdfs_c = _phase(f"(c) batch, render_letters_pdf(processes={processes})",
-                           lambda cs: render_letters_pdf(cs, processes=processes), contents,
-                           sample_workers=True)
-    again, pdfs_d = _phase("(c′) the same batch again, fork server already running",
-                           lambda cs: render_letters_pdf(cs, processes=processes), contents,
-                           sample_workers=True)
-    for pdfs in (pdfs_a, pdfs_b, pdfs_c, pdfs_d):
+    naive_runs: list[Phase] = []
+    batch_runs: list[Phase] = []
+    outputs = [pdfs_b]
+    for _ in range(rounds):
+        naive, pdfs = _phase("(a) naive, one process (render_letter_pdf_naive)",
+                             lambda cs: [render_letter_pdf_naive(c) for c in cs], contents)
+        naive_runs.append(naive)
+        outputs.append(pdfs)
+        batch, pdfs = _phase(f"(c) batch, render_letters_pdf(processes={processes})",
+                             lambda cs: render_letters_pdf(cs, processes=processes), contents,
+                             sample_workers=True)
+        batch_runs.append(batch)
+        outputs.append(pdfs)
+    for pdfs in outputs:
         if len(pdfs) != len(contents) or not all(p.startswith(b"%PDF-") for p in pdfs):
             raise RuntimeError("a renderer returned something other than one PDF per letter")
     return LetterFigures(Timing(samples), len(pdf) / 1024,
-                         {"a": naive, "b": optimised, "c": batch, "c2": again}, processes,
-                         pdfs_a == pdfs_b == pdfs_c == pdfs_d)
+                         {"a": _median(naive_runs), "b": optimised, "c": _median(batch_runs)},
+                         processes, all(pdfs == outputs[0] for pdfs in outputs),
+                         naive_runs, batch_runs)
+
+
+def _median(runs: list[Phase]) -> Phase:
+    """The run with the median time."""
+    return sorted(runs, key=lambda phase: phase.seconds)[len(runs) // 2]

@@ -182,29 +182,28 @@ def markdown(args: argparse.Namespace, facts: list[tuple[str, str]], migrate_s: 
                    f"| {e.response_kib:,.0f} | {e.rows} |")
     if letters:
         a, b, c = letters.phases["a"], letters.phases["b"], letters.phases["c"]
-        c2 = letters.phases["c2"]
         out += ["", "| letters | value |", "| --- | ---: |",
                 f"| one letter, `render_letter_pdf`, median of {len(letters.one.samples_ms)} "
                 f"(p95) | {letters.one.median:.0f} ms ({letters.one.p95:.0f} ms), "
                 f"{letters.one_pdf_kib:.0f} KiB |"]
-        out += ["", f"| batch of {a.letters} letters | seconds | letters/s | vs (a) | "
+        out += ["", f"| batch of {a.letters} letters (median of {len(letters.naive_runs)} "
+                "alternating rounds for (a) and (c)) | seconds | letters/s | vs (a) | "
                 "peak RSS growth MiB | RSS retained MiB |",
                 "| --- | ---: | ---: | ---: | ---: | ---: |"]
-        for phase in (a, b, c, c2):
+        for phase in (a, b, c):
             out.append(f"| {phase.name} | {phase.seconds:.2f} | {phase.per_second:.1f} | "
                        f"{phase.per_second / a.per_second:.2f}× | "
                        f"{phase.peak_growth_mib:.1f} | {phase.retained_mib:.1f} |")
-        workers = sorted(c.workers.values()) or sorted(c2.workers.values())
-        worker_text = (f"{len(workers)} workers, peak RSS each "
-                       f"{', '.join(f'{w:.0f}' for w in workers)} MiB" if workers
+        workers = sorted(c.workers.values())
+        worker_text = (f"largest worker peak RSS {workers[-1]:.0f} MiB" if workers
                        else "not sampled")
+        rounds = ", ".join(f"{n.seconds:.1f}/{k.seconds:.1f} s"
+                           for n, k in zip(letters.naive_runs, letters.batch_runs, strict=True))
         out += ["", f"(b)/(a) = **{b.per_second / a.per_second:.2f}×**, "
                 f"(c)/(a) = **{c.per_second / a.per_second:.2f}×** "
-                f"(processes = {letters.processes}; (c) includes starting the fork server "
-                f"and the workers, (c′) only the workers: "
-                f"(c′)/(a) = {c2.per_second / a.per_second:.2f}×). "
-                f"Batch workers: {worker_text}. "
-                f"PDFs byte-identical across (a), (b), (c), (c′): "
+                f"(processes = {letters.processes}; each (c) starts its own pool). "
+                f"Rounds (a)/(c): {rounds}. Batch workers: {worker_text}. "
+                f"PDFs byte-identical across every run: "
                 f"{'yes' if letters.identical else 'NO'}."]
     out += ["", f"Load average at the end: {load_average()}.",
             "", f"Main process peak RSS {peak_rss_mib():.0f} MiB, now {current_rss_mib():.0f} "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import concurrent.futures
 import ctypes
 import ctypes.util
+import gc
 import math
 import multiprocessing
 import os
@@ -215,10 +216,29 @@ def _new_state() -> _RendererState:
 def _get_state() -> _RendererState:
     global _state
     with _state_lock:
-        # A forked child must not reuse the parent's fontconfig objects.
+        # A child forked from a threaded process must not reuse the parent's fontconfig
+        # objects (another thread may have held their locks); see _adopt_after_fork.
         if _state is None or _state.pid != os.getpid():
             _state = _new_state()
         return _state
+
+
+_forked_single_threaded = False
+
+
+def _note_threads_before_fork() -> None:
+    global _forked_single_threaded
+    _forked_single_threaded = threading.active_count() == 1
+
+
+def _adopt_after_fork() -> None:
+    # Forked from a single thread, the child's copy of the warmed-up font configuration is
+    # consistent: keep it, so a new worker renders its first letter at full speed.
+    if _state is not None and _forked_single_threaded:
+        _state.pid = os.getpid()
+
+
+os.register_at_fork(before=_note_threads_before_fork, after_in_child=_adopt_after_fork)
 
 
 def _write_pdf(content: LetterContent, state: _RendererState) -> bytes:
@@ -267,15 +287,20 @@ def _available_cpus() -> int:
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
-    # Not "fork": the parent may be a threaded web server or may hold Pango/fontconfig
-    # objects, neither of which survives fork() reliably.
-    if sys.platform.startswith("linux"):
-        context = multiprocessing.get_context("forkserver")
-        # The fork server imports WeasyPrint once (before any font configuration exists),
-        # so workers start without re-importing it. Ignored if the server already runs.
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")
+    """How worker processes start.
+
+    "fork" when this process runs a single thread (the CLI, a queue worker): workers start
+    in milliseconds with everything imported, and each builds its own font configuration
+    (the state is keyed by process id). Forking a threaded process (a web server) is unsafe,
+    so then "forkserver", which imports WeasyPrint once in a clean server process.
+    """
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 class LetterPool:
@@ -283,7 +308,7 @@ class LetterPool:
 
     Each worker keeps its own ``FontConfiguration`` and stylesheet for every letter it
     renders. With one process (or on a one-CPU machine) letters render in this process.
-    The pool uses "forkserver" on Linux: a script using it must guard its entry point with
+    A script using it must guard its entry point with
     ``if __name__ == "__main__":``.
     """
 
@@ -294,10 +319,21 @@ class LetterPool:
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LetterPool:
-        if self.processes > 1:
-            self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=_mp_context(), initializer=_init_worker
-            )
+        if self.processes <= 1:
+            return self
+        context = _mp_context()
+        self._executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=context, initializer=_init_worker
+        )
+        if context.get_start_method() == "fork":
+            _get_state()  # warm up once here; every forked worker inherits it
+            # Freeze the heap while forking: the workers' garbage collector then never walks
+            # the inherited objects, which would copy every page of the parent's memory.
+            gc.freeze()
+            try:
+                self._executor.submit(_init_worker).result()  # forks all workers now
+            finally:
+                gc.unfreeze()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
