@@ -179,6 +179,7 @@ def build(proposals: int, institutions: int = 500, reviewers: int = 60,
                          "decided_by_id": OFFICER_ID, "decided_at": SCREENED_AT})
         quality = rng.uniform(3.5, 9.5)
         totals = []
+        by_criterion: dict[str, list[Decimal]] = {code: [] for code, *_ in CRITERIA}
         for k in range(per_review):
             aid = per_review * (n - 1) + k + 1
             reviewer_id = reviewer_ids[(per_review * (n - 1) + k) % reviewers]
@@ -204,7 +205,14 @@ def build(proposals: int, institutions: int = 500, reviewers: int = 60,
             for cid, (code, *_rest) in enumerate(CRITERIA, start=1):
                 scores.append({"id": len(scores) + 1, "review_id": aid, "criterion_id": cid,
                                "value": given[code]})
-        means.append((scoring.aggregate(totals).score, n))
+                by_criterion[code].append(given[code])
+        # The standing complete_review would have fixed.
+        standing = scoring.standing(totals, by_criterion,
+                                    {code: threshold for code, _, _, threshold in CRITERIA})
+        proposal_rows[-1].update(score=standing.score, score_spread=standing.spread,
+                                 review_count=standing.reviews,
+                                 below_threshold=standing.below_threshold)
+        means.append((standing.score, n))
 
     # Fund the best, decline the weakest, leave the middle undecided.
     means.sort(key=lambda m: (-m[0], m[1]))

@@ -85,7 +85,7 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / 100).quantize(CENT)
+            return Decimal(int(value)).scaleb(-2)  # exact: cents to units, two places
         return Decimal(value).quantize(CENT)
 
 

@@ -40,6 +40,10 @@ def check_environment(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         set_write_intent(request.method not in SAFE_METHODS or getattr(view, "writes", False))
 
+    @app.teardown_request
+    def forget_write_intent(error: BaseException | None) -> None:
+        set_write_intent(False)
+
 
 def writes(view):  # type: ignore[no-untyped-def]
     """Mark a GET view that may write (issuing a letter on first download)."""

@@ -129,7 +129,7 @@ def test_demo_load_reproduces_the_2008_call_and_a_second_run_changes_nothing(
         assert len(reviews) == 3
         assert all(r.comment_to_applicant and r.comment_to_committee for r in reviews)
 
-    ranked = ranking(db.session, call)
+    ranked, _ = ranking(db.session, call)
     funded = [r for r in ranked if r.state == ProposalState.FUNDED]
     assert funded and all(r.awarded_amount == r.requested_amount for r in funded)
     assert not any(r.below_threshold for r in funded)

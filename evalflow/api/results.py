@@ -20,9 +20,9 @@ from evalflow.reports.services import call_report, ranking
 @require(Role.OFFICER)
 def ranking_view(code: str):
     page, per_page, offset = paging()
-    rows = ranking(db.session, get_call(db.session, code), sector=request.args.get("sector"))
-    return page_of([out.ranked(r) for r in rows[offset:offset + per_page]], len(rows), page,
-                   per_page)
+    rows, total = ranking(db.session, get_call(db.session, code),
+                          sector=request.args.get("sector"), offset=offset, limit=per_page)
+    return page_of([out.ranked(r) for r in rows], total, page, per_page)
 
 
 @api.get("/calls/<code>/report")

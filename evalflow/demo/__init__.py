@@ -345,7 +345,7 @@ def _review(session: Session, proposals: dict[str, Proposal], echo: Echo) -> Non
 
 def _decide_funding(session: Session, call: Call, officer: User, echo: Echo) -> None:
     steps = plan_funding(
-        ranking(session, call), call.total_budget, {c.code: c.name for c in call.criteria}
+        ranking(session, call)[0], call.total_budget, {c.code: c.name for c in call.criteria}
     )
     funded = declined = 0
     for k, step in enumerate(steps):

@@ -48,7 +48,13 @@ class Proposal(db.Model):
             "state = 'draft' OR state = 'withdrawn' OR submitted_at IS NOT NULL",
             name="submitted_has_time",
         ),
+        # The standing is fixed when the review completes, and only then.
+        sa.CheckConstraint(
+            "(state IN ('reviewed', 'funded', 'not_funded')) = (score IS NOT NULL)",
+            name="score_once_reviewed",
+        ),
         sa.Index("ix_proposals_call_state", "call_id", "state"),
+        sa.Index("ix_proposals_call_ranking", "call_id", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +78,12 @@ class Proposal(db.Model):
     state: Mapped[ProposalState] = mapped_column(
         state_enum(ProposalState), default=ProposalState.DRAFT
     )
+    # Standing from the submitted reviews (weighted mean, spread, criteria under threshold),
+    # written by complete_review; reviews are final by then.
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 4))
+    score_spread: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 4))
+    review_count: Mapped[int | None]
+    below_threshold: Mapped[list[str] | None] = mapped_column(sa.JSON)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,8 +11,6 @@ from sqlalchemy.orm import Session
 from evalflow.auth.models import Institution
 from evalflow.calls.models import Call, Sector
 from evalflow.proposals.models import EligibilityDecision, Proposal, ProposalState
-from evalflow.reviews import scoring
-from evalflow.reviews.models import Review, ReviewScore, ReviewState
 
 RANKED = (ProposalState.REVIEWED, ProposalState.FUNDED, ProposalState.NOT_FUNDED)
 AFTER_ELIGIBILITY = (
@@ -39,54 +36,34 @@ class RankedProposal:
     below_threshold: list[str]
 
 
-def ranking(session: Session, call: Call, *, sector: str | None = None) -> list[RankedProposal]:
-    """Reviewed proposals best first: weighted mean of submitted reviews, spread, thresholds."""
+def ranking(
+    session: Session, call: Call, *, sector: str | None = None, offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[RankedProposal], int]:
+    """A page of the call's reviewed proposals, best first, and how many there are.
+
+    Best score first; among equals the closer agreement between reviewers, then the
+    reference. The standing was fixed when each review completed, so this is one indexed
+    query, paged in the database.
+    """
     where = [Proposal.call_id == call.id, Proposal.state.in_(RANKED)]
     if sector:
         where.append(Proposal.sector_id.in_(
             sa.select(Sector.id).where(Sector.call_id == call.id, Sector.code == sector)))
-    totals: dict[int, list[Decimal]] = defaultdict(list)
-    for proposal_id, total in session.execute(
-        sa.select(Review.proposal_id, Review.total)
-        .join(Proposal, Proposal.id == Review.proposal_id)
-        .where(*where, Review.state == ReviewState.SUBMITTED)
-    ):
-        totals[proposal_id].append(Decimal(total))
-    means: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for proposal_id, criterion_id, mean in session.execute(
-        sa.select(Review.proposal_id, ReviewScore.criterion_id, sa.func.avg(ReviewScore.value))
-        .join(Review, Review.id == ReviewScore.review_id)
-        .join(Proposal, Proposal.id == Review.proposal_id)
-        .where(*where, Review.state == ReviewState.SUBMITTED)
-        .group_by(Review.proposal_id, ReviewScore.criterion_id)
-    ):
-        means[proposal_id][criterion_id] = Decimal(str(mean))
-    thresholds = {c.code: c.threshold for c in call.criteria}
-    code_of = {c.id: c.code for c in call.criteria}
+    total = session.scalar(sa.select(sa.func.count(Proposal.id)).where(*where)) or 0
     rows = session.execute(
         sa.select(Proposal.id, Proposal.reference, Proposal.title, Institution.name, Sector.code,
-                  Proposal.state, Proposal.requested_amount, Proposal.awarded_amount)
+                  Proposal.state, Proposal.score, Proposal.score_spread, Proposal.review_count,
+                  Proposal.requested_amount, Proposal.awarded_amount, Proposal.below_threshold)
         .join(Institution, Institution.id == Proposal.institution_id)
         .outerjoin(Sector, Sector.id == Proposal.sector_id)
         .where(*where)
+        .order_by(Proposal.score.desc(), Proposal.score_spread, Proposal.reference)
+        .offset(offset)
+        .limit(limit)
     ).all()
-    entries = []
-    for pid, reference, title, institution, sector_code, state, requested, awarded in rows:
-        if not totals.get(pid):
-            continue
-        agg = scoring.aggregate(totals[pid])
-        flags = scoring.below_threshold(
-            {code_of[cid]: mean for cid, mean in means[pid].items()}, thresholds
-        )
-        entries.append((agg, pid, reference, title, institution, sector_code, state, requested,
-                        awarded, flags))
-    entries.sort(key=lambda e: (-e[0].score, e[0].spread, e[2]))
-    return [
-        RankedProposal(i, pid, reference, title, institution, sector_code, state, agg.score,
-                       agg.spread, agg.reviews, requested, awarded, flags)
-        for i, (agg, pid, reference, title, institution, sector_code, state, requested, awarded,
-                flags) in enumerate(entries, start=1)
-    ]
+    return [RankedProposal(offset + i, *row[:-1], row[-1] or [])
+            for i, row in enumerate(rows, start=1)], total
 
 
 @dataclass

@@ -20,32 +20,34 @@ def weighted_total(scores: Mapping[str, Decimal], weights: Mapping[str, Decimal]
 
 
 @dataclass(frozen=True)
-class Aggregate:
-    """A proposal's standing from its submitted reviews."""
+class Standing:
+    """A proposal's standing once its review is complete."""
 
     score: Decimal
     spread: Decimal
     reviews: int
+    below_threshold: list[str]
 
 
-def aggregate(review_totals: Sequence[Decimal]) -> Aggregate:
-    """Mean of the reviews' weighted totals, and their spread (highest minus lowest)."""
+def standing(
+    review_totals: Sequence[Decimal],
+    criterion_scores: Mapping[str, Sequence[Decimal]],
+    thresholds: Mapping[str, Decimal | None],
+) -> Standing:
+    """The mean of the reviews' weighted totals, their spread (highest minus lowest), and the
+    criteria whose mean score falls under their threshold, in the rubric's order."""
     if not review_totals:
         raise ValueError("no reviews")
     mean = (sum(review_totals, Decimal(0)) / len(review_totals)).quantize(PLACES)
-    return Aggregate(mean, (max(review_totals) - min(review_totals)).quantize(PLACES),
-                     len(review_totals))
-
-
-def below_threshold(
-    criterion_means: Mapping[str, Decimal], thresholds: Mapping[str, Decimal | None]
-) -> list[str]:
-    """Codes of the criteria whose mean score falls under their threshold."""
-    return [
+    spread = (max(review_totals) - min(review_totals)).quantize(PLACES)
+    below = [
         code
         for code, threshold in thresholds.items()
-        if threshold is not None and code in criterion_means and criterion_means[code] < threshold
+        if threshold is not None
+        and criterion_scores.get(code)
+        and sum(criterion_scores[code], Decimal(0)) < threshold * len(criterion_scores[code])
     ]
+    return Standing(mean, spread, len(review_totals), below)
 
 
 def plan_assignments(

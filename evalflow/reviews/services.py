@@ -338,20 +338,35 @@ def save_review(
 
 
 def _complete_if_reviewed(session: Session, proposal: Proposal, actor: User, at: datetime) -> None:
-    submitted = session.scalar(
-        sa.select(sa.func.count(Review.id))
+    reviews = list(session.scalars(
+        sa.select(Review)
         .join(ReviewAssignment, ReviewAssignment.id == Review.assignment_id)
         .where(
             Review.proposal_id == proposal.id,
             Review.state == ReviewState.SUBMITTED,
             ReviewAssignment.state != AssignmentState.CONFLICTED,
         )
-    ) or 0
-    if submitted >= proposal.call.reviewers_per_proposal:
-        proposal_workflow.fire(
-            session, proposal, "complete_review", actor, submitted_reviews=submitted,
-            data={"automatic": True, "reviews": submitted}, at=at,
-        )
+        .options(selectinload(Review.scores))
+    ))
+    if len(reviews) < proposal.call.reviewers_per_proposal:
+        return
+    codes = {c.id: c.code for c in proposal.call.criteria}
+    by_criterion: dict[str, list[Decimal]] = {}
+    for review in reviews:
+        for score in review.scores:
+            by_criterion.setdefault(codes[score.criterion_id], []).append(score.value)
+    result = scoring.standing(
+        [r.total for r in reviews], by_criterion,
+        {c.code: c.threshold for c in proposal.call.criteria},
+    )
+    proposal_workflow.fire(
+        session, proposal, "complete_review", actor, submitted_reviews=len(reviews),
+        values={"score": result.score, "score_spread": result.spread,
+                "review_count": result.reviews, "below_threshold": result.below_threshold},
+        data={"automatic": True, "reviews": result.reviews, "score": result.score,
+              "spread": result.spread, "below_threshold": result.below_threshold},
+        at=at,
+    )
 
 
 def submitted_reviews(session: Session, proposal: Proposal) -> list[Review]:

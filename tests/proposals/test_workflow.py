@@ -40,6 +40,9 @@ def _context(event: str) -> dict:
         return {**CONTEXT, "values": {"awarded_amount": Decimal("500000.00")}}
     if event == "submit":
         return {**CONTEXT, "values": {"submitted_at": utcnow()}}
+    if event == "complete_review":
+        return {**CONTEXT, "values": {"score": Decimal("7.5"), "score_spread": Decimal(1),
+                                      "review_count": 2, "below_threshold": []}}
     return CONTEXT
 
 

@@ -1,8 +1,8 @@
 """Create the evalflow schema
 
-Revision ID: eb2611d24c81
+Revision ID: 8390c8e04b46
 Revises: 
-Create Date: 2026-11-26 12:30:46.113210
+Create Date: 2026-11-26 13:16:17.551845
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import evalflow.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'eb2611d24c81'
+revision = '8390c8e04b46'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -169,12 +169,17 @@ def upgrade():
     sa.Column('requested_amount', evalflow.database.Money(precision=14, scale=2), nullable=True),
     sa.Column('awarded_amount', evalflow.database.Money(precision=14, scale=2), nullable=True),
     sa.Column('state', sa.Enum('draft', 'submitted', 'eligible', 'ineligible', 'under_review', 'reviewed', 'funded', 'not_funded', 'withdrawn', name='proposalstate', native_enum=False, length=20), nullable=False),
+    sa.Column('score', sa.Numeric(precision=10, scale=4), nullable=True),
+    sa.Column('score_spread', sa.Numeric(precision=10, scale=4), nullable=True),
+    sa.Column('review_count', sa.Integer(), nullable=True),
+    sa.Column('below_threshold', sa.JSON(), nullable=True),
     sa.Column('submitted_at', evalflow.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', evalflow.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decision_reason', sa.Text(), nullable=True),
     sa.Column('created_at', evalflow.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', evalflow.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("(state = 'funded') = (awarded_amount IS NOT NULL)", name=op.f('ck_proposals_amount_only_when_funded')),
+    sa.CheckConstraint("(state IN ('reviewed', 'funded', 'not_funded')) = (score IS NOT NULL)", name=op.f('ck_proposals_score_once_reviewed')),
     sa.CheckConstraint("state = 'draft' OR state = 'withdrawn' OR submitted_at IS NOT NULL", name=op.f('ck_proposals_submitted_has_time')),
     sa.CheckConstraint('awarded_amount IS NULL OR (awarded_amount > 0 AND awarded_amount <= requested_amount)', name=op.f('ck_proposals_awarded_within_request')),
     sa.CheckConstraint('requested_amount IS NULL OR requested_amount > 0', name=op.f('ck_proposals_requested_positive')),
@@ -187,6 +192,7 @@ def upgrade():
     sa.UniqueConstraint('reference', name=op.f('uq_proposals_reference'))
     )
     with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.create_index('ix_proposals_call_ranking', ['call_id', 'score'], unique=False)
         batch_op.create_index('ix_proposals_call_state', ['call_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_sector_id'), ['sector_id'], unique=False)
@@ -364,6 +370,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_proposals_sector_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_institution_id'))
         batch_op.drop_index('ix_proposals_call_state')
+        batch_op.drop_index('ix_proposals_call_ranking')
 
     op.drop_table('proposals')
     op.drop_table('sectors')
