@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from evalflow.reviews.scoring import plan_assignments, weighted_total
+from evalflow.reviews.scoring import plan_assignments, standing, weighted_total
 
 D = Decimal
 
@@ -53,3 +53,23 @@ def test_the_plan_is_reproducible():
     needs = [(p, 2, set(rng.sample(range(10), 2))) for p in range(50)]
     loads = {r: rng.randrange(3) for r in range(10)}
     assert plan_assignments(needs, loads) == plan_assignments(needs, dict(loads))
+
+
+def test_standing_is_mean_spread_and_criteria_under_threshold():
+    result = standing(
+        [D("8.4"), D("7.2"), D("9.0")],
+        {"C1": [D(5), D(6), D(6)], "C2": [D(9), D(9), D(10)], "C3": [D(4)]},
+        {"C1": D(6), "C2": D(9), "C3": None},
+    )
+    assert (result.score, result.spread, result.reviews) == (D("8.2"), D("1.8"), 3)
+    assert result.below_threshold == ["C1"]  # 5.67 < 6; C2's 9.33 is not under 9
+
+
+def test_a_mean_exactly_at_the_threshold_is_not_under_it():
+    result = standing([D(6)], {"C1": [D(5), D(7)]}, {"C1": D(6)})
+    assert result.below_threshold == []
+
+
+def test_standing_needs_reviews():
+    with pytest.raises(ValueError):
+        standing([], {}, {})
