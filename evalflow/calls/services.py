@@ -38,6 +38,20 @@ def get_call(session: Session, code: str) -> Call:
     return call
 
 
+def next_number(session: Session, call_id: int, counter: str) -> int:
+    """Take the next number of one of the call's counters (`last_proposal_number`,
+    `last_letter_number`). One atomic UPDATE hands it out, so no two requests ever share a
+    reference or a folio; the row lock it takes is held until the transaction ends."""
+    column = getattr(Call, counter)
+    return session.execute(
+        sa.update(Call)
+        .where(Call.id == call_id)
+        .values({column: column + 1})
+        .returning(column)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
 def list_calls(session: Session, *, offset: int, limit: int) -> tuple[list[Call], int]:
     """A page of calls, newest opening first, with their rubrics, in a fixed number of queries."""
     total = session.scalar(sa.select(sa.func.count(Call.id))) or 0

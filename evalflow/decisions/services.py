@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from evalflow import storage, validation
 from evalflow.auth.models import User
 from evalflow.calls.models import Call
+from evalflow.calls.services import next_number
 from evalflow.database import Money, utcnow
 from evalflow.decisions.letters import LetterContent
 from evalflow.decisions.models import DecisionKind, FundingDecision, Letter, LetterState
@@ -136,13 +137,7 @@ def reserve_letter(
     existing = letter_for(session, proposal.id)
     if existing is not None:
         return existing
-    number = session.execute(
-        sa.update(Call)
-        .where(Call.id == proposal.call_id)
-        .values(last_letter_number=Call.last_letter_number + 1)
-        .returning(Call.last_letter_number)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    number = next_number(session, proposal.call_id, "last_letter_number")
     kind = DecisionKind.AWARD if proposal.state == ProposalState.FUNDED else DecisionKind.DECLINE
     letter = Letter(
         proposal_id=proposal.id, call_id=proposal.call_id, kind=kind,

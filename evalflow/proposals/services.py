@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from evalflow import audit, storage, validation
 from evalflow.auth.models import User
 from evalflow.calls.models import Call, CallState, Sector
+from evalflow.calls.services import next_number
 from evalflow.database import utcnow
 from evalflow.errors import (
     CallNotOpen,
@@ -89,17 +89,6 @@ def _open_call(session: Session, code: Any, at: datetime) -> Call:
     return call
 
 
-def _next_number(session: Session, call: Call) -> int:
-    # One atomic UPDATE hands out the number: no two proposals ever share a reference.
-    return session.execute(
-        sa.update(Call)
-        .where(Call.id == call.id)
-        .values(last_proposal_number=Call.last_proposal_number + 1)
-        .returning(Call.last_proposal_number)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-
-
 def create_proposal(
     session: Session, data: dict[str, Any], actor: User, *, at: datetime | None = None
 ) -> Proposal:
@@ -109,7 +98,7 @@ def create_proposal(
     errors = Errors()
     parsed = _parse_fields(errors, data, call)
     errors.raise_if_any("The proposal is not valid.")
-    number = _next_number(session, call)
+    number = next_number(session, call.id, "last_proposal_number")
     proposal = Proposal(
         call=call, institution_id=actor.institution_id, created_by_id=actor.id, number=number,
         reference=f"{call.code}-{number:03d}", created_at=at, updated_at=at,
@@ -250,8 +239,3 @@ def get_document(session: Session, proposal: Proposal, document_id: int) -> Docu
     if document is None or document.proposal_id != proposal.id:
         raise NotFound("There is no such document.")
     return document
-
-
-def requested_total(proposal: Proposal) -> Decimal:
-    """The sum of a proposal's budget lines."""
-    return rules.budget_total(proposal.budget_lines)
