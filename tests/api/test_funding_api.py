@@ -149,3 +149,12 @@ def test_report_is_for_officers_until_decided_then_public(make, api, officer):
     transition_call(db.session, call, "decide", user)
     db.session.commit()
     assert api.get(f"/calls/{call.code}/report").status_code == 200
+
+
+def test_a_call_in_english_issues_english_letters(make, api, officer):
+    _, token = officer
+    call = make.call(language="en")
+    proposal = make.proposal(call=call, state="funded")
+    text = _text(api.get(f"/proposals/{proposal.id}/letter", token).data)
+    assert "nine hundred fifty thousand Mexican pesos 00/100" in text
+    assert "$950,000.00" in text and "Page 1 of 1" in text
