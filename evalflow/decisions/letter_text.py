@@ -40,29 +40,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "reason": "Motivo",
         "conditions_intro": "El apoyo queda sujeto a las siguientes condiciones:",
         "conditions": (
-            (
-                "El apoyo se formalizará mediante el convenio de asignación de recursos que "
-                "suscribirán {agency} y la institución; la primera ministración se realizará una "
-                "vez firmado dicho convenio."
-            ),
-            (
-                "Los recursos se destinarán exclusivamente a los rubros, metas y calendario del "
-                "plan de trabajo aprobado; cualquier modificación requerirá autorización previa y "
-                "por escrito."
-            ),
-            (
-                "La institución entregará informes técnicos y financieros al término de cada etapa "
-                "y un informe final dentro de los 30 días naturales siguientes a la conclusión del "
-                "proyecto."
-            ),
-            (
-                "En toda publicación, presentación o material de difusión derivado del proyecto se "
-                "otorgará el reconocimiento correspondiente a {agency}."
-            ),
-            (
-                "Los recursos no ejercidos o no comprobados al cierre del proyecto se "
-                "reintegrarán a {agency} conforme a la normativa aplicable."
-            ),
+            "Los recursos se ejercerán conforme al plan de trabajo aprobado y al convenio de "
+            "asignación que suscribirán {agency} y la institución.",
+            "La institución entregará informes técnicos y financieros por etapa y un informe "
+            "final al concluir el proyecto.",
+            "Los recursos no ejercidos o no comprobados se reintegrarán a {agency}.",
         ),
         "closing": {
             "award": "Sin otro particular, le envío un cordial saludo.",
@@ -109,27 +91,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "reason": "Reason",
         "conditions_intro": "The grant is subject to the following conditions:",
         "conditions": (
-            (
-                "The grant will be formalised through a funding agreement to be signed by "
-                "{agency} and the institution; the first disbursement will be made once that "
-                "agreement has been signed."
-            ),
-            (
-                "Funds shall be used exclusively for the items, milestones and schedule of the "
-                "approved work plan; any change requires prior written authorisation."
-            ),
-            (
-                "The institution shall submit technical and financial reports at the end of each "
-                "stage and a final report within 30 calendar days of the project's completion."
-            ),
-            (
-                "Every publication, presentation or outreach material arising from the project "
-                "shall acknowledge the support of {agency}."
-            ),
-            (
-                "Any funds not spent or not accounted for at the close of the project shall be "
-                "returned to {agency} in accordance with the applicable regulations."
-            ),
+            "Funds shall be used according to the approved work plan and the funding agreement "
+            "to be signed by {agency} and the institution.",
+            "The institution shall submit technical and financial reports for each stage and a "
+            "final report when the project ends.",
+            "Any funds not spent or not accounted for shall be returned to {agency}.",
         ),
         "closing": {
             "award": "Please accept my congratulations on this result.",
