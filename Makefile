@@ -8,7 +8,7 @@ export EVALFLOW_INSTANCE ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install system-deps lint bench clean
+.PHONY: run test test-postgres install system-deps lint bench clean translations
 
 run: install
 	$(BIN)/flask --app evalflow db upgrade
@@ -36,6 +36,12 @@ $(VENV)/.installed: pyproject.toml
 
 lint: install
 	$(BIN)/ruff check .
+
+# Refresh the catalogs after changing user-facing text, translate, then compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o evalflow/translations/messages.pot .
+	$(BIN)/pybabel update -i evalflow/translations/messages.pot -d evalflow/translations
+	$(BIN)/pybabel compile -d evalflow/translations
 
 bench: install
 	$(BIN)/python bench/run.py

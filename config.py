@@ -49,6 +49,13 @@ class Config:
         self.LETTER_PROCESSES = int(
             os.environ.get("EVALFLOW_LETTER_PROCESSES", os.cpu_count() or 1)
         )
+        self.MAIL_SENDER = os.environ.get("EVALFLOW_MAIL_SENDER", "evalflow <no-reply@localhost>")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("EVALFLOW_SESSION_SECONDS", 8 * 3600))
+        self.PASSWORD_RESET_SECONDS = 3600
+        self.BABEL_DEFAULT_LOCALE = "es"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "evalflow" / "translations")
         self.JSON_SORT_KEYS = False
         self.PRODUCTION = os.environ.get("EVALFLOW_ENV", "development") == "production"
 

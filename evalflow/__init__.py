@@ -19,19 +19,33 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from evalflow import models  # noqa: F401  (the metadata must know every table)
-    from evalflow.extensions import csrf, db, migrate
+    from evalflow import (
+        i18n,
+        models,  # noqa: F401  (the metadata must know every table)
+    )
+    from evalflow.auth.models import User
+    from evalflow.extensions import babel, csrf, db, login, migrate
+    from evalflow.sessions import SessionInterface
     from evalflow.startup import check_environment, prepare_folders
 
     prepare_folders(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.login_message = i18n.SIGN_IN_MESSAGE
+    login.login_message_category = "info"
+    login.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    app.session_interface = SessionInterface()
+    i18n.register(app)
     check_environment(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from evalflow.api import api
+    from evalflow.auth.views import auth
     from evalflow.extensions import csrf
     from evalflow.public import public
 
@@ -40,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api)
     app.register_blueprint(api)
     app.register_blueprint(public)
+    app.register_blueprint(auth)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evalflow.database import UTCDateTime, utcnow
@@ -29,7 +30,7 @@ class Institution(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """Someone who signs in: an applicant, a reviewer, an officer or an admin."""
 
     __tablename__ = "users"
@@ -52,9 +53,15 @@ class User(db.Model):
     )
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # The interface language the person chose ("es" or "en"); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
+        return self.active
 
     @property
     def is_officer(self) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import render_template, request
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from evalflow.decisions.services import verify_letter
 from evalflow.decisions.wording import date_written, format_money
@@ -32,6 +33,26 @@ TEXT = {
         "hint": "Type the code printed at the foot of the letter, e.g. K7QM-2XHD-9PTA-4RWN.",
     },
 }
+
+
+# Where each role starts; a role whose pages are not installed lands on its account page.
+HOME_BY_ROLE = {
+    "applicant": "applicant.home",
+    "reviewer": "reviewing.assignments",
+    "officer": "officer.calls",
+    "admin": "officer.calls",
+}
+
+
+@public.get("/")
+def home():
+    """Send each person to where their work is."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    endpoint = HOME_BY_ROLE.get(current_user.role.value, "auth.account")
+    if endpoint not in current_app.view_functions:
+        endpoint = "auth.account"
+    return redirect(url_for(endpoint))
 
 
 @public.get("/verify")
