@@ -8,18 +8,18 @@ export EVALFLOW_INSTANCE ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install system-deps lint bench clean translations
+.PHONY: run test test-postgres install system-deps browser-deps lint bench clean translations
 
 run: install
 	$(BIN)/flask --app evalflow db upgrade
 	$(BIN)/flask --app evalflow demo load
 	$(BIN)/flask --app evalflow run --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser-deps
 	$(BIN)/pytest
 
 # The whole suite again on PostgreSQL (the server on 127.0.0.1:5432, database "test").
-test-postgres: install
+test-postgres: install browser-deps
 	EVALFLOW_TEST_DATABASE_URL=$${EVALFLOW_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/pytest
 
@@ -27,6 +27,10 @@ install: system-deps $(VENV)/.installed
 
 system-deps:
 	@bash .ci/system-deps
+
+# The browser tests drive Debian's Chromium (no browser download).
+browser-deps:
+	@WITH_BROWSER=1 bash .ci/system-deps
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
