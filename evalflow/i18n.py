@@ -75,7 +75,9 @@ def number(value: Decimal | float | int | None, places: int = 2) -> str:
     """A number written for the current language."""
     if value is None:
         return "—"
-    return format_decimal(value, format=f"#,##0.{'0' * places}", locale=language())
+    # Spanish as written in Mexico: 1,234.50, like the amounts on the letters.
+    locale = "es_MX" if language() == "es" else language()
+    return format_decimal(value, format=f"#,##0.{'0' * places}", locale=locale)
 
 
 def when(moment: datetime | None, zone: str = "America/Mexico_City") -> str:
