@@ -31,7 +31,7 @@ from tests.factories import Factory
 from tests.live_server import HOST, free_port
 
 try:  # the `test` extra installs it; without it the folder is skipped, not broken
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
 except ImportError:  # pragma: no cover - depends on the environment
     sync_playwright = None  # type: ignore[assignment]
 
@@ -172,14 +172,20 @@ def context(browser: Browser, live_app: LiveApp) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    """A page in its own browser profile; server errors (5xx) fail the test at the end."""
+def page(context: BrowserContext, live_app: LiveApp) -> Iterator[Page]:
+    """A page in its own browser profile. At the end, the test fails if the server answered
+    any request with an error (5xx) or a page's own script or stylesheet was missing."""
     new_page = context.new_page()
-    errors: list[str] = []
-    new_page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-                if r.status >= 500 else None)
+    problems: list[str] = []
+
+    def check(response: Response) -> None:
+        asset = response.url.startswith(live_app.url("/static/"))
+        if response.status >= 500 or (asset and response.status >= 400):
+            problems.append(f"{response.status} {response.request.method} {response.url}")
+
+    new_page.on("response", check)
     yield new_page
-    assert not errors, f"the server answered with errors: {errors}"
+    assert not problems, f"the server answered with errors: {problems}"
 
 
 def login(page: Page, email: str, password: str = PASSWORD) -> None:
