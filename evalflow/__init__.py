@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     from evalflow.auth.views import auth
     from evalflow.extensions import csrf
     from evalflow.public import public
+    from evalflow.reviews.views import reviewing
 
     # The API authenticates each request by its bearer token, never by a cookie, so a
     # cross-site form cannot act through it: CSRF tokens are for the cookie-based pages.
@@ -55,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(public)
     app.register_blueprint(auth)
+    app.register_blueprint(reviewing)
 
 
 def register_errorhandlers(app: Flask) -> None:
