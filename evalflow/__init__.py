@@ -47,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from evalflow.api import api
     from evalflow.auth.views import auth
     from evalflow.extensions import csrf
+    from evalflow.proposals.views import applicant
     from evalflow.public import public
     from evalflow.reviews.views import reviewing
 
@@ -57,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(auth)
     app.register_blueprint(reviewing)
+    app.register_blueprint(applicant)
 
 
 def register_errorhandlers(app: Flask) -> None:

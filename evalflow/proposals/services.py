@@ -16,6 +16,7 @@ from evalflow.database import utcnow
 from evalflow.errors import (
     CallNotOpen,
     DeadlinePassed,
+    DomainError,
     InvalidTransition,
     NotFound,
     ValidationFailed,
@@ -239,3 +240,64 @@ def get_document(session: Session, proposal: Proposal, document_id: int) -> Docu
     if document is None or document.proposal_id != proposal.id:
         raise NotFound("There is no such document.")
     return document
+
+
+def remove_document(
+    session: Session, proposal: Proposal, document: Document, actor: User,
+    *, at: datetime | None = None,
+) -> None:
+    """Take a PDF off a draft. The stored file stays: the audit trail names its hash."""
+    if proposal.state != ProposalState.DRAFT:
+        raise InvalidTransition("Documents can only be removed from a draft.")
+    if document.proposal_id != proposal.id:
+        raise NotFound("There is no such document.")
+    data = {"filename": document.filename, "sha256": document.sha256, "size": document.size}
+    document_id = document.id
+    proposal.documents.remove(document)
+    session.delete(document)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="proposal.remove_document", entity_type="document",
+        entity_id=document_id, call_id=proposal.call_id, proposal_id=proposal.id, data=data,
+        at=at or utcnow(),
+    )
+
+
+def submission_problems(
+    proposal: Proposal, *, at: datetime | None = None
+) -> list[DomainError]:
+    """Every reason the submit event would refuse now, not only the first one.
+
+    Runs the workflow's own guards, so the confirmation page and the refusal agree.
+    """
+    if proposal_workflow.target(proposal.state, "submit") is None:
+        return [InvalidTransition(f"A proposal that is {proposal.state.value} cannot submit.")]
+    context = {"at": at or utcnow(), "values": {}}
+    problems: list[DomainError] = []
+    for guard in ("call_is_open", "before_deadline", "is_complete", "within_cap"):
+        try:
+            proposal_workflow.guards[guard](proposal, context)
+        except DomainError as error:
+            problems.append(error)
+    return problems
+
+
+def open_calls(session: Session, *, at: datetime | None = None) -> list[Call]:
+    """Calls taking proposals now, closing soonest first, with their sectors."""
+    at = at or utcnow()
+    return list(session.scalars(
+        sa.select(Call)
+        .where(Call.state == CallState.OPEN, Call.closes_at > at)
+        .order_by(Call.closes_at, Call.id)
+        .options(selectinload(Call.sectors))
+    ))
+
+
+def institution_proposals(session: Session, actor: User) -> list[Proposal]:
+    """The applicant's institution's proposals, newest first, with their calls."""
+    return list(session.scalars(
+        sa.select(Proposal)
+        .where(Proposal.institution_id == actor.institution_id)
+        .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        .options(joinedload(Proposal.call), joinedload(Proposal.sector))
+    ))
