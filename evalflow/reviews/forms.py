@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, StringField, TextAreaField
+from wtforms import Field, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from evalflow.calls.models import Criterion
@@ -28,8 +28,8 @@ class DeclarationForm(FlaskForm):
 
     has_conflict = RadioField(
         _l("Do you have a conflict of interest with this proposal?"),
-        choices=[("no", _l("No, I have no conflict of interest")),
-                 ("yes", _l("Yes, I have a conflict of interest"))],
+        choices=[SelectChoice("no", _l("No, I have no conflict of interest")),
+                 SelectChoice("yes", _l("Yes, I have a conflict of interest"))],
         validators=[InputRequired(message=_l("Choose one answer."))],
     )
     reason = TextAreaField(_l("Reason for the conflict"))

@@ -359,3 +359,16 @@ def test_every_form_carries_and_needs_a_csrf_token(world: dict[str, Any], databa
     form = client.get(url(mine)).text
     assert form.count('name="csrf_token"') >= 3  # the score form, sign out, language
     assert client.post(url(mine, "/review"), data={"action": "save"}).status_code == 400
+
+
+def test_a_refusal_is_a_page_not_json(me: FlaskClient, world: dict[str, Any]):
+    mine = world["mine"]
+    declare_none(me, mine)
+    me.post(url(mine, "/review"), data={"action": "submit", "score_1": "8", "score_2": "6"})
+    response = me.post(url(mine, "/declaration"),
+                       data={"has_conflict": "yes", "reason": "Demasiado tarde"})
+    assert response.status_code == 409
+    assert response.content_type.startswith("text/html")
+    assert "already submitted" in response.text
+    db.session.expire_all()
+    assert mine.state == AssignmentState.ACCEPTED
