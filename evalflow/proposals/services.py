@@ -251,6 +251,16 @@ def remove_document(
         raise InvalidTransition("Documents can only be removed from a draft.")
     if document.proposal_id != proposal.id:
         raise NotFound("There is no such document.")
+    # As in update_proposal, the change applies only while the proposal is still a draft; the
+    # no-op write takes the row lock without marking the draft's fields as newly saved.
+    locked = session.execute(
+        sa.update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.state == ProposalState.DRAFT)
+        .values(updated_at=Proposal.updated_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if locked != 1:
+        raise InvalidTransition("The proposal is no longer a draft.")
     data = {"filename": document.filename, "sha256": document.sha256, "size": document.size}
     document_id = document.id
     proposal.documents.remove(document)

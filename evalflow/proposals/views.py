@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -112,6 +113,27 @@ def too_large(error: RequestEntityTooLarge) -> Response:
     if proposal_id is not None:
         return redirect(url_for("applicant.edit", proposal_id=proposal_id))
     return redirect(url_for("applicant.home"))
+
+
+@applicant.errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> tuple[str, int]:
+    """An expired or missing token: keep what was typed in the draft and ask to save again."""
+    db.session.rollback()
+    proposal_id = (request.view_args or {}).get("proposal_id")
+    message = _("The page had been open too long to accept this. Nothing was changed; "
+                "check the page and try again.")
+    if (request.endpoint == "applicant.edit" and current_user.is_authenticated
+            and current_user.role == Role.APPLICANT):
+        proposal = _draft(proposal_id)
+        if proposal is not None:
+            form = ProposalForm()
+            form.set_sectors([(s.code, s.name) for s in proposal.call.sectors])
+            flash(_("The page had been open too long, so the draft was not saved. What you "
+                    "typed is still here: press Save again."), "error")
+            return _edit_page(proposal, form, []), 400
+    back = (url_for("applicant.view", proposal_id=proposal_id)
+            if proposal_id is not None else url_for("applicant.home"))
+    return render_template("applicant/refused.html", message=message, back=back), 400
 
 
 def _upload_message(error: DomainError) -> str:
@@ -288,11 +310,14 @@ def edit(proposal_id: int) -> str | Response:
             flash(_("The draft was not saved: correct the fields marked below. "
                     "What you typed is still here."), "error")
     refused = request.method == "POST" and bool(unplaced or form.errors)
+    return _edit_page(proposal, form, unplaced), 422 if refused else 200
+
+
+def _edit_page(proposal: Proposal, form: ProposalForm, unplaced: list[str]) -> str:
     return render_template(
         "applicant/edit.html", proposal=proposal, form=form, unplaced=unplaced,
-        upload_form=UploadForm(), action_form=ConfirmForm(),
-        total=rules.budget_total(proposal.budget_lines),
-    ), 422 if refused else 200
+        upload_form=UploadForm(), total=rules.budget_total(proposal.budget_lines),
+    )
 
 
 def _remove_line(form: ProposalForm, index: str) -> None:

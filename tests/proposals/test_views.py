@@ -355,5 +355,26 @@ def test_a_post_without_csrf_token_is_refused(database_url, tmp_path, make, appl
     token = re.search(r'name="csrf_token" value="([^"]+)"',
                       _html(client.get(f"/institution/proposals/{proposal.id}"))).group(1)
     url = f"/institution/proposals/{proposal.id}/withdraw"
-    assert client.post(url).status_code == 400
+    refused = client.post(url)
+    assert refused.status_code == 400 and "Nothing was changed" in _html(refused)
+    assert db.session.get(Proposal, proposal.id).state == ProposalState.SUBMITTED
     assert client.post(url, data={"csrf_token": token}).status_code == 302
+
+
+def test_a_save_with_an_expired_token_keeps_what_was_typed(database_url, tmp_path, make,
+                                                           applicant):
+    proposal = make.proposal(applicant=applicant)
+    config = TestingConfig(tmp_path, database_url)
+    config.WTF_CSRF_ENABLED = True
+    client = create_app(config).test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      _html(client.get("/auth/login"))).group(1)
+    client.post("/auth/login", data={"email": applicant.email, "password": PASSWORD,
+                                     "csrf_token": token})
+    response = client.post(f"/institution/proposals/{proposal.id}/edit",
+                           data=_fields(proposal, title="Escrito a tiempo",
+                                        csrf_token="expired"))
+    html = _html(response)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert 'value="Escrito a tiempo"' in html and "press Save again" in html
+    assert db.session.get(Proposal, proposal.id).title != "Escrito a tiempo"
