@@ -76,6 +76,14 @@ def number(value: Any) -> Decimal:
     return Decimal(text)
 
 
+def plain(value: Decimal | None) -> str:
+    """A number written plainly: 10, 7.5, 0.25 (never 1E+1, never 7.50)."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def integer(value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """A whole number, from JSON or a query string."""
     if isinstance(value, bool):

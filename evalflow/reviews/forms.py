@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
+from evalflow import validation
 from evalflow.calls.models import Criterion
 
 ACTIONS = ("save", "confirm", "submit")
@@ -40,12 +41,8 @@ class DeclarationForm(FlaskForm):
         return self.has_conflict.data == "yes"
 
 
-def score_text(value: Decimal | None) -> str:
-    """A score as an <input type=number> wants it: plain digits, no exponent, no trailing 0s."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+# A score as an <input type=number> wants it: plain digits, no exponent, no trailing zeros.
+score_text = validation.plain
 
 
 class ReviewForm(FlaskForm):
@@ -165,6 +162,7 @@ _MESSAGES: dict[str, Any] = {
     "Every criterion needs a score before the review is submitted.": _l(
         "Every criterion needs a score before the review is submitted."),
     "Say why there is a conflict of interest.": _l("Say why there is a conflict of interest."),
+    "Give a score with at most two decimals.": _l("Give a score with at most two decimals."),
 }
 
 

@@ -260,11 +260,15 @@ def _parse_scores(errors: Errors, raw: Any, criteria: list) -> dict[str, Decimal
         score = errors.catch(f"scores.{code}", validation.number, value)
         if score is None:
             continue
+        if score != score.quantize(Decimal("0.01")):
+            # Scores are kept with two decimals; a third would be silently rounded.
+            errors.add(f"scores.{code}", "Give a score with at most two decimals.")
+            continue
         if not criterion.min_score <= score <= criterion.max_score:
             errors.add(
                 f"scores.{code}",
-                f"Give a score from {criterion.min_score.normalize()} "
-                f"to {criterion.max_score.normalize()}.",
+                f"Give a score from {validation.plain(criterion.min_score)} "
+                f"to {validation.plain(criterion.max_score)}.",
             )
             continue
         scores[code] = score
@@ -382,6 +386,15 @@ def submitted_reviews(session: Session, proposal: Proposal) -> list[Review]:
             )
         )
     )
+
+
+def peer_reviews(session: Session, assignment: ReviewAssignment) -> list[Review]:
+    """The other reviewers' submitted reviews of the same proposal — only once this
+    reviewer's own review is submitted, so no one scores knowing the others' scores."""
+    mine = assignment.review
+    if mine is None or mine.state != ReviewState.SUBMITTED:
+        return []
+    return [r for r in submitted_reviews(session, assignment.proposal) if r.id != mine.id]
 
 
 def comments_for_applicant(session: Session, proposal: Proposal) -> list[str]:

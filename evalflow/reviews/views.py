@@ -36,15 +36,15 @@ from evalflow.reviews.forms import (
     score_text,
     translate,
 )
-from evalflow.reviews.models import AssignmentState, Review, ReviewAssignment, ReviewState
+from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
 from evalflow.reviews.scoring import weighted_total
 from evalflow.reviews.services import (
     declare_conflict,
     my_assignments,
     own_assignment,
+    peer_reviews,
     review_scores,
     save_review,
-    submitted_reviews,
 )
 from evalflow.storage import path_of
 
@@ -132,16 +132,12 @@ def _total(scores: dict[str, Decimal], assignment: ReviewAssignment) -> Decimal 
     return weighted_total(scores, weights)
 
 
-def _peers(assignment: ReviewAssignment, mine: Review | None) -> list[dict[str, Any]]:
-    """The other reviewers' submitted reviews, numbered and without names — only once mine is
-    submitted, so no one scores knowing the others' scores."""
-    if mine is None or mine.state != ReviewState.SUBMITTED:
-        return []
-    others = [r for r in submitted_reviews(db.session, assignment.proposal) if r.id != mine.id]
+def _peers(assignment: ReviewAssignment) -> list[dict[str, Any]]:
+    """The other reviewers' reviews (hidden until mine is submitted), numbered, no names."""
     return [{"number": n, "scores": review_scores(r), "total": r.total,
              "comment_to_applicant": r.comment_to_applicant,
              "comment_to_committee": r.comment_to_committee}
-            for n, r in enumerate(others, start=1)]
+            for n, r in enumerate(peer_reviews(db.session, assignment), start=1)]
 
 
 def _page(
@@ -169,7 +165,7 @@ def _page(
     return render_template(
         "reviewing/assignment.html", assignment=assignment, proposal=assignment.proposal,
         call=assignment.proposal.call, criteria=criteria, review=review, scores=scores,
-        submitted=submitted, total=total, form=form, peers=_peers(assignment, review),
+        submitted=submitted, total=total, form=form, peers=_peers(assignment),
     ), status
 
 

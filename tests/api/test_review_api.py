@@ -196,3 +196,15 @@ def test_a_reviewer_is_kept_away_from_their_own_institution(make, api, officer):
     assert api.post(f"/calls/{call.code}/assignments/auto", None, token).json == {"created": 1}
     assigned = ReviewAssignment.query.filter_by(proposal_id=proposal.id).one()
     assert assigned.reviewer_id == outsider.id
+
+
+def test_scores_keep_two_decimals_and_scales_read_plainly(make, api):
+    reviewer, token = _reviewer(make)
+    make.proposal(state="under_review", reviewers=[reviewer, make.user("reviewer")])
+    aid = api.get("/assignments", token).json["items"][0]["id"]
+    fine = api.put(f"/assignments/{aid}/review", {"scores": {"C1": 7.55, "C2": "8"}}, token)
+    assert fine.status_code == 200 and fine.json["scores"] == {"C1": 7.55, "C2": 8}
+    third = api.put(f"/assignments/{aid}/review", {"scores": {"C1": 7.555}}, token)
+    assert third.status_code == 422 and "two decimals" in third.json["error"]["fields"]["scores.C1"]
+    over = api.put(f"/assignments/{aid}/review", {"scores": {"C1": 11}}, token)
+    assert over.json["error"]["fields"]["scores.C1"] == "Give a score from 1 to 10."
