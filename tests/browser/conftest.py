@@ -10,6 +10,7 @@ Screenshots of the main pages are written to `docs/screenshots/` on every run.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -35,7 +36,8 @@ try:  # the `test` extra installs it; without it the folder is skipped, not brok
 except ImportError:  # pragma: no cover - depends on the environment
     sync_playwright = None  # type: ignore[assignment]
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package; EVALFLOW_CHROMIUM may name another binary (never a downloaded one).
+CHROMIUM = Path(os.environ.get("EVALFLOW_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-background-networking", "--disable-gpu",
     "--disable-component-update", "--disable-sync", "--no-first-run",
