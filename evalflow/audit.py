@@ -171,7 +171,7 @@ def _discard_pending(session: Session, previous_transaction: Any) -> None:
 
 # What an applicant may read of its proposal's trail: never assignments, conflicts or reviews,
 # which would reveal who reviewed it.
-APPLICANT_VISIBLE = ("proposal", "letter")
+APPLICANT_VISIBLE = ("proposal", "document", "letter")
 
 
 def proposal_history(session: Session, proposal_id: int, *, internal: bool) -> list[AuditEvent]:

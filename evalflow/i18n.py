@@ -80,6 +80,15 @@ def number(value: Decimal | float | int | None, places: int = 2) -> str:
     return format_decimal(value, format=f"#,##0.{'0' * places}", locale=locale)
 
 
+def filesize(size: int) -> str:
+    """1.5 MiB, 230 KiB, 420 bytes."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{number(size / 1024, 0)} KiB"
+    return f"{number(size / 1024 / 1024, 1)} MiB"
+
+
 def when(moment: datetime | None, zone: str = "America/Mexico_City") -> str:
     """31 de octubre de 2008, 18:00 (hora del centro) — in the given zone, zone named."""
     if moment is None:
@@ -108,6 +117,6 @@ def time_left(deadline: datetime, now: datetime | None = None) -> tuple[int, int
 
 def register(app: Flask) -> None:
     """Jinja filters and globals for the pages."""
-    app.jinja_env.filters.update(money=money, number=number, when=when)
+    app.jinja_env.filters.update(money=money, number=number, when=when, filesize=filesize)
     app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES, time_left=time_left,
                                  state_label=state_label, role_label=role_label)

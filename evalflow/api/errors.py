@@ -40,6 +40,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge):
         db.session.rollback()
+        if not _wants_json():
+            return error
         limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
         message = f"The file is larger than the {limit} MiB allowed."
         return _json_error(413, "file_too_large", message)

@@ -170,8 +170,19 @@ def add_document(
 def submit_proposal(
     session: Session, proposal: Proposal, actor: User, *, at: datetime | None = None
 ) -> ProposalState:
-    """Submit a complete draft before the call's deadline."""
+    """Submit a complete draft before the call's deadline.
+
+    The draft's row is locked and re-read first: an edit or a document removal committed
+    meanwhile is then either before the checks (and seen by them) or waits until after.
+    """
     at = at or utcnow()
+    session.execute(
+        sa.select(Proposal)
+        .where(Proposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    session.expire(proposal, ["budget_lines", "documents"])
     return proposal_workflow.fire(
         session, proposal, "submit", actor, values={"submitted_at": at, "updated_at": at}, at=at
     )

@@ -5,13 +5,16 @@ migrations, the app served by werkzeug in a background thread (CSRF protection O
 production), data created through the services on the same database, and Playwright
 driving Debian's `/usr/bin/chromium` (never a downloaded browser).
 
-Screenshots of the main pages are written to `docs/screenshots/` on every run.
+Screenshots of the main pages are taken on every run; they replace the ones in
+`docs/screenshots/` when EVALFLOW_SCREENSHOTS=1, and go to a temporary folder otherwise (the
+pages show today's dates, so every run would change the committed images).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +47,11 @@ CHROMIUM_ARGS = [
 ]
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
-SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+SCREENSHOTS = (
+    REPO_ROOT / "docs" / "screenshots"
+    if os.environ.get("EVALFLOW_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "evalflow-screenshots"
+)
 PASSWORD = "browser-pass-123"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -200,7 +207,7 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
 
 
 def screenshot(page: Page, name: str, *, phone: bool = False) -> Path:
-    """Save a full-page PNG of what the page shows now as `docs/screenshots/<name>.png`.
+    """Save a full-page PNG of what the page shows now as `<SCREENSHOTS>/<name>.png`.
 
     With `phone`, the page is captured at 390 px wide and the desktop size is restored after.
     """

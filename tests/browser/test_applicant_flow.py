@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from evalflow.decisions.services import fund_proposal
@@ -136,10 +135,6 @@ def test_applicant_drafts_submits_and_downloads_the_letter(
         .to_have_count(1)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "templates/applicant/edit.html numbers each budget line's labels with the inner "
-    "`{% for sub in (concept, amount) %}` loop.index, so as served every line is labelled "
-    "'Concept 1' / 'Amount 2' (budget.js renumbers them only after a line is added or removed)"))
 def test_budget_line_labels_name_their_line(page: Page, live_app: LiveApp) -> None:
     """Every budget line's two fields are labelled with the line's own number, as served."""
     with live_app.data() as make:

@@ -11,7 +11,6 @@
   var template = document.getElementById("budget-line-template");
   var requested = document.getElementById("requested_amount");
   var text = JSON.parse(document.getElementById("budget-text").textContent);
-  var locale = fieldset.dataset.locale || "es";
   var currency = fieldset.dataset.currency || "MXN";
   var MONEY = /^[0-9]{1,12}(\.[0-9]{1,2})?$/;  // the server's rule, for the running total only
 
@@ -24,13 +23,13 @@
   }
 
   function show(amount) {
+    // Written as the server writes money ($980,000.00), from exact cents: no float.
     var negative = amount < 0n;
     if (negative) amount = -amount;
-    var whole = Number(amount / 100n);
-    var rest = Number(amount % 100n);
-    var formatted = new Intl.NumberFormat(locale, { style: "currency", currency: currency })
-      .format(whole + rest / 100);
-    return negative ? "−" + formatted : formatted;
+    var whole = (amount / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var figures = whole + "." + (amount % 100n).toString().padStart(2, "0");
+    var text = currency === "MXN" ? "$" + figures : figures + " " + currency;
+    return negative ? "−" + text : text;
   }
 
   function fill(template, values) {
