@@ -46,9 +46,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from evalflow.api import api
     from evalflow.auth.views import auth
+    from evalflow.calls.views import designer
+    from evalflow.decisions.views import funding
     from evalflow.extensions import csrf
+    from evalflow.proposals.screening import screening
     from evalflow.proposals.views import applicant
     from evalflow.public import public
+    from evalflow.reports.views import dashboards
+    from evalflow.reviews.board import board
     from evalflow.reviews.views import reviewing
 
     # The API authenticates each request by its bearer token, never by a cookie, so a
@@ -59,6 +64,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(reviewing)
     app.register_blueprint(applicant)
+    for blueprint in (designer, screening, board, funding, dashboards):  # program officers
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

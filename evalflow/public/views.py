@@ -39,8 +39,8 @@ TEXT = {
 HOME_BY_ROLE = {
     "applicant": "applicant.home",
     "reviewer": "reviewing.assignments",
-    "officer": "officer.calls",
-    "admin": "officer.calls",
+    "officer": "designer.calls",
+    "admin": "designer.calls",
 }
 
 
