@@ -6,6 +6,7 @@ import re
 from email import message_from_bytes
 
 import pytest
+from flask_babel import refresh
 
 from config import TestingConfig
 from evalflow import create_app
@@ -92,6 +93,7 @@ def test_the_language_choice_is_remembered_on_the_account(client, person):
     _login(client)
     client.post("/auth/language/en", data={"next": "/auth/account"})
     assert db.session.get(type(person), person.id).locale == "en"
+    refresh()  # the tests share one app context, where Flask-Babel keeps the locale
     html = client.get("/auth/account").get_data(as_text=True)
     assert 'lang="en"' in html and "My account" in html
     assert client.post("/auth/language/xx").status_code == 404

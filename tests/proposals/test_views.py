@@ -36,6 +36,14 @@ def _sign_in(client, user: User) -> None:
     assert response.status_code == 302
 
 
+def _in_english(user: User) -> None:
+    """Pages for this person in English (Spanish is the default), as the test reads them.
+    The `app` fixture's shared app context caches the locale in `g`, so forget it."""
+    user.locale = "en"
+    db.session.commit()
+    g.pop("_flask_babel", None)
+
+
 @pytest.fixture
 def applicant(app) -> User:
     return _person("applicant", institution="Instituto Tecnológico Ficticio")
@@ -202,6 +210,7 @@ def test_upload_and_remove_a_document(web, make, applicant):
 
 
 def test_a_file_that_is_not_a_pdf_is_explained(web, make, applicant):
+    _in_english(applicant)
     proposal = make.proposal(applicant=applicant)
     response = web.post(f"/institution/proposals/{proposal.id}/documents",
                         data={"file": (io.BytesIO(b"hello"), "plan.pdf")},
@@ -211,6 +220,7 @@ def test_a_file_that_is_not_a_pdf_is_explained(web, make, applicant):
 
 
 def test_a_file_too_large_is_explained(app, web, make, applicant):
+    _in_english(applicant)
     app.config["MAX_UPLOAD_BYTES"] = 1000
     proposal = make.proposal(applicant=applicant)
     response = web.post(f"/institution/proposals/{proposal.id}/documents",
@@ -223,6 +233,7 @@ def test_a_file_too_large_is_explained(app, web, make, applicant):
 
 
 def test_confirm_page_lists_mismatch_and_missing_document_in_plain_words(web, make, applicant):
+    _in_english(applicant)
     proposal = make.proposal(applicant=applicant)
     web.post(f"/institution/proposals/{proposal.id}/documents/{proposal.documents[0].id}/remove")
     web.post(f"/institution/proposals/{proposal.id}/edit",
@@ -239,6 +250,7 @@ def test_confirm_page_lists_mismatch_and_missing_document_in_plain_words(web, ma
 
 
 def test_a_passed_deadline_is_explained(web, make, applicant):
+    _in_english(applicant)
     call = make.call()
     proposal = make.proposal(call=call, applicant=applicant)
     call.closes_at = utcnow() - timedelta(minutes=1)
@@ -248,6 +260,7 @@ def test_a_passed_deadline_is_explained(web, make, applicant):
 
 
 def test_submit_then_read_only_with_history(web, make, applicant):
+    _in_english(applicant)
     proposal = make.proposal(applicant=applicant)
     html = _html(web.get(f"/institution/proposals/{proposal.id}/submit"))
     assert "Submit the proposal" in html and proposal.title in html
@@ -267,6 +280,7 @@ def test_submit_then_read_only_with_history(web, make, applicant):
 
 
 def test_withdraw_while_allowed(web, make, applicant):
+    _in_english(applicant)
     proposal = make.proposal(applicant=applicant, state="submitted")
     page = web.get(f"/institution/proposals/{proposal.id}/withdraw")
     assert "Withdraw the proposal" in _html(page)
@@ -278,6 +292,7 @@ def test_withdraw_while_allowed(web, make, applicant):
 
 
 def test_withdraw_is_refused_once_review_started(web, make, applicant):
+    _in_english(applicant)
     proposal = make.proposal(applicant=applicant, state="under_review")
     assert "Withdraw" not in _html(web.get(f"/institution/proposals/{proposal.id}"))
     response = web.post(f"/institution/proposals/{proposal.id}/withdraw", follow_redirects=True)
@@ -341,6 +356,7 @@ def test_english_via_the_language_switch(web, make, applicant):
 
 
 def test_a_post_without_csrf_token_is_refused(database_url, tmp_path, make, applicant):
+    _in_english(applicant)
     proposal = make.proposal(applicant=applicant, state="submitted")
     config = TestingConfig(tmp_path, database_url)
     config.WTF_CSRF_ENABLED = True
@@ -363,6 +379,7 @@ def test_a_post_without_csrf_token_is_refused(database_url, tmp_path, make, appl
 
 def test_a_save_with_an_expired_token_keeps_what_was_typed(database_url, tmp_path, make,
                                                            applicant):
+    _in_english(applicant)
     proposal = make.proposal(applicant=applicant)
     config = TestingConfig(tmp_path, database_url)
     config.WTF_CSRF_ENABLED = True

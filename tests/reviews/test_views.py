@@ -31,6 +31,13 @@ def sign_in(client: FlaskClient, user: User) -> None:
     assert response.status_code == 302, response.text
 
 
+def in_english(user: User) -> None:
+    """Pages for this person in English (Spanish is the default), as the test reads them."""
+    user.locale = "en"
+    db.session.commit()
+    refresh()  # the tests share one app context, where Flask-Babel keeps the locale
+
+
 def assignment_of(proposal: Proposal, reviewer: User) -> ReviewAssignment:
     return db.session.query(ReviewAssignment).filter_by(
         proposal_id=proposal.id, reviewer_id=reviewer.id).one()
@@ -115,11 +122,12 @@ def test_my_assignments_list_call_reference_title_due_date_and_progress(
     assert proposal.title in html
     assert proposal.call.code in html
     assert "hora del centro" in html  # the due date, in the call's time zone
-    assert "To declare" in html
+    assert "Por declarar" in html  # "To declare", in the default language
     assert 'aria-current="page"' in html
 
 
 def test_the_list_follows_progress(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     declare_none(me, world["mine"])
     assert "Not started" in me.get("/reviews/").text
     me.post(url(world["mine"], "/review"), data={"action": "save", "score_1": "7"})
@@ -155,12 +163,14 @@ def test_a_conflict_needs_a_reason(me: FlaskClient, world: dict[str, Any]):
 
 
 def test_an_answer_is_required(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     response = me.post(url(world["mine"], "/declaration"), data={})
     assert response.status_code == 422
     assert "Choose one answer." in response.text
 
 
 def test_a_conflict_removes_the_proposal_from_my_view(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     mine = world["mine"]
     document = world["proposal"].documents[0]
     response = me.post(url(mine, "/declaration"),
@@ -177,6 +187,7 @@ def test_a_conflict_removes_the_proposal_from_my_view(me: FlaskClient, world: di
 # Scoring ------------------------------------------------------------------------------------------
 
 def test_the_form_follows_the_rubric(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     declare_none(me, world["mine"])
     html = me.get(url(world["mine"])).text
     assert '<label for="score_1">Calidad</label>' in html
@@ -187,6 +198,7 @@ def test_the_form_follows_the_rubric(me: FlaskClient, world: dict[str, Any]):
 
 
 def test_a_draft_keeps_what_was_typed(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     declare_none(me, world["mine"])
     response = me.post(url(world["mine"], "/review"), data={
         "action": "save", "score_1": "7.5", "score_2": "",
@@ -201,6 +213,7 @@ def test_a_draft_keeps_what_was_typed(me: FlaskClient, world: dict[str, Any]):
 
 def test_an_out_of_scale_score_is_shown_with_what_was_typed(
         me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     declare_none(me, world["mine"])
     response = me.post(url(world["mine"], "/review"), data={
         "action": "save", "score_1": "11", "score_2": "8", "comment_to_applicant": "Mi texto"})
@@ -221,6 +234,7 @@ def test_a_non_number_is_refused_next_to_its_field(me: FlaskClient, world: dict[
 
 
 def test_submitting_goes_through_a_confirmation(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     mine = world["mine"]
     declare_none(me, mine)
     confirm = me.post(url(mine, "/review"), data={
@@ -239,6 +253,7 @@ def test_submitting_goes_through_a_confirmation(me: FlaskClient, world: dict[str
 
 
 def test_submitting_without_every_score_is_refused(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     declare_none(me, world["mine"])
     response = me.post(url(world["mine"], "/review"),
                        data={"action": "submit", "score_1": "8", "score_2": ""})
@@ -247,6 +262,7 @@ def test_submitting_without_every_score_is_refused(me: FlaskClient, world: dict[
 
 
 def test_a_submitted_review_is_read_only(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     mine = world["mine"]
     declare_none(me, mine)
     me.post(url(mine, "/review"), data={"action": "submit", "score_1": "8", "score_2": "6"})
@@ -261,6 +277,7 @@ def test_a_submitted_review_is_read_only(me: FlaskClient, world: dict[str, Any])
 
 
 def test_other_reviewers_are_hidden_until_i_submit(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     theirs = world["theirs"]
     save_review(db.session, theirs, world["peer"], {
         "scores": {"C1": 3, "C2": 4}, "comment_to_applicant": "Comentario del par",
@@ -362,6 +379,7 @@ def test_every_form_carries_and_needs_a_csrf_token(world: dict[str, Any], databa
 
 
 def test_a_refusal_is_a_page_not_json(me: FlaskClient, world: dict[str, Any]):
+    in_english(world["me"])
     mine = world["mine"]
     declare_none(me, mine)
     me.post(url(mine, "/review"), data={"action": "submit", "score_1": "8", "score_2": "6"})
