@@ -47,7 +47,7 @@ def test_an_applicant_drafts_documents_and_submits(make, api, applicant):
     submitted = api.post(f"/proposals/{body['id']}/transitions", {"event": "submit"}, token)
     assert submitted.status_code == 200 and submitted.json["state"] == "submitted"
     detail = api.get(f"/proposals/{body['id']}", token).json
-    assert [h["event"] for h in detail["history"]] == ["create", "submit"]
+    assert [h["event"] for h in detail["history"]] == ["create", "add_document", "submit"]
     assert detail["submitted_at"].endswith("-06:00")
 
 
