@@ -14,7 +14,7 @@ from evalflow.auth.models import User
 from evalflow.calls.models import Call, CallState, Criterion, EligibilityCriterion, Sector
 from evalflow.calls.workflow import call_workflow
 from evalflow.database import utcnow
-from evalflow.errors import AlreadyExists, NotFound, ValidationFailed
+from evalflow.errors import AlreadyExists, NotFound, Refused, ValidationFailed
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.validation import Errors
 
@@ -233,3 +233,154 @@ def transition_call(
         ).all()
         context["pending"] = {state.value: count for state, count in rows}
     return call_workflow.fire(session, call, event, actor, at=at, **context)
+
+
+def _call_fields(errors: Errors, data: dict[str, Any]) -> dict[str, Any]:
+    """The call's own fields from an edit's payload, read with create_call's rules."""
+    zone = errors.catch(
+        "timezone", validation.timezone, data.get("timezone", "America/Mexico_City")
+    )
+    fields: dict[str, Any] = {
+        "code": errors.catch("code", validation.code, data.get("code")),
+        "title": errors.catch("title", validation.text, data.get("title"), max_length=300),
+        "description": errors.catch(
+            "description", validation.text, data.get("description"),
+            max_length=20000, required=False, multiline=True,
+        ),
+        "language": errors.catch(
+            "language", validation.choice, data.get("language", "es"), ("es", "en")
+        ),
+        "timezone": zone,
+        "opens_at": errors.catch("opens_at", validation.instant, data.get("opens_at"), zone=zone),
+        "closes_at": errors.catch(
+            "closes_at", validation.instant, data.get("closes_at"), zone=zone
+        ),
+        "currency": data.get("currency", "MXN"),
+        "max_award": errors.catch("max_award", validation.money, data.get("max_award")),
+        "total_budget": errors.catch(
+            "total_budget", validation.money, data.get("total_budget")
+        ),
+        "reviewers_per_proposal": errors.catch(
+            "reviewers_per_proposal", validation.integer, data.get("reviewers_per_proposal", 3),
+            minimum=1, maximum=20,
+        ),
+        "review_days": errors.catch(
+            "review_days", validation.integer, data.get("review_days", 21),
+            minimum=1, maximum=365,
+        ),
+    }
+    currency = fields["currency"]
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()
+            and currency.isalpha() and currency.isupper()):
+        errors.add("currency", "Give an ISO 4217 code such as MXN.")
+    opens_at, closes_at = fields["opens_at"], fields["closes_at"]
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors.add("closes_at", "The call must close after it opens.")
+    if fields["max_award"] and fields["total_budget"] and (
+        fields["max_award"] > fields["total_budget"]
+    ):
+        errors.add("max_award", "The cap per proposal cannot exceed the call's budget.")
+    return fields
+
+
+def _has_reviews(session: Session, call: Call) -> bool:
+    from evalflow.reviews.models import Review
+
+    return session.scalar(
+        sa.select(sa.func.count(Review.id))
+        .join(Proposal, Review.proposal_id == Proposal.id)
+        .where(Proposal.call_id == call.id)
+    ) > 0
+
+
+def _rubric_refusal(old: list[Criterion], new: list[Criterion]) -> str | None:
+    """Why the new rubric would invalidate reviews already given, or None."""
+    given = {c.code: c for c in new}
+    removed = [c.code for c in old if c.code not in given]
+    if removed:
+        return (f"Reviews have been given on this call, so no criterion can be removed "
+                f"({', '.join(removed)}).")
+    for criterion in old:
+        changed = given[criterion.code]
+        if (Decimal(changed.weight) != Decimal(criterion.weight)
+                or Decimal(changed.min_score) != Decimal(criterion.min_score)
+                or Decimal(changed.max_score) != Decimal(criterion.max_score)):
+            return (f"Reviews have been given on this call, so the weight and scale of "
+                    f"{criterion.code} cannot change; only its wording can.")
+    added = sorted(set(given) - {c.code for c in old})
+    if added:
+        return (f"Reviews have been given on this call, so no criterion can be added "
+                f"({', '.join(added)}).")
+    return None
+
+
+def _merge(current: list[Any], wanted: list[Any], attrs: tuple[str, ...],
+           in_use: set[str], what: str) -> list[Any]:
+    """Update rows in place by code (scores and proposals point at them), add the new ones,
+    and drop the missing ones unless something still uses them."""
+    by_code = {row.code: row for row in current}
+    result = []
+    for row in wanted:
+        existing = by_code.pop(row.code, None)
+        if existing is None:
+            result.append(row)
+            continue
+        for attr in attrs:
+            setattr(existing, attr, getattr(row, attr))
+        result.append(existing)
+    for code in by_code:
+        if code in in_use:
+            raise Refused(f"The {what} {code} is in use by proposals and cannot be removed.")
+    return result
+
+
+def update_call(
+    session: Session, call: Call, data: dict[str, Any], actor: User, *, at: datetime | None = None
+) -> Call:
+    """Change a call with create_call's payload and validation. A draft changes freely; once
+    reviews exist the rubric keeps its criteria, weights and scales (only wording may change)."""
+    if call.state == CallState.DECIDED:
+        raise Refused("A decided call can no longer be changed.")
+    errors = Errors()
+    fields = _call_fields(errors, data)
+    sectors = _sectors(errors, data.get("sectors"))
+    eligibility = _eligibility(errors, data.get("eligibility_criteria"))
+    criteria = _criteria(errors, data.get("criteria"))
+    errors.raise_if_any("The call is not valid.")
+    if fields["code"] != call.code:
+        if call.state != CallState.DRAFT:
+            raise Refused("The code of a call that has opened cannot change.")
+        if session.scalars(
+            sa.select(Call.id).where(Call.code == fields["code"], Call.id != call.id)
+        ).first() is not None:
+            raise AlreadyExists(f"A call with the code {fields['code']} already exists.")
+    if _has_reviews(session, call):
+        refusal = _rubric_refusal(list(call.criteria), criteria)
+        if refusal:
+            raise Refused(refusal, fields={"criteria": refusal})
+    used_sectors = set(session.scalars(
+        sa.select(Sector.code).join(Proposal, Proposal.sector_id == Sector.id)
+        .where(Sector.call_id == call.id).distinct()
+    ))
+    for name, value in fields.items():
+        setattr(call, name, value)
+    call.sectors = _merge(list(call.sectors), sectors, ("name", "position"),
+                          used_sectors, "sector")
+    call.eligibility_criteria = _merge(
+        list(call.eligibility_criteria), eligibility, ("text", "position"), set(),
+        "requirement",
+    )
+    call.criteria = _merge(
+        list(call.criteria), criteria,
+        ("name", "description", "weight", "min_score", "max_score", "threshold", "position"),
+        set(), "criterion",
+    )
+    session.flush()
+    audit.record(
+        session, actor=actor, action="call.update", entity_type="call", entity_id=call.id,
+        call_id=call.id,
+        data={"code": call.code, "total_budget": call.total_budget, "max_award": call.max_award,
+              "criteria": {c.code: c.weight for c in call.criteria}},
+        at=at or utcnow(),
+    )
+    return call
