@@ -14,9 +14,9 @@ from statistics import median
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-LABEL_WIDTH = 220
+PLOT_WIDTH = 310
 VALUE_WIDTH = 110
+MAX_LABEL = 56  # characters; a longer label is cut, whole in its tooltip
 ROW = 26
 BAR = 18
 # Series fills: solid, diagonal hatching, dots — told apart in greyscale and by pattern.
@@ -39,6 +39,20 @@ class Bar:
     label: str
     value: float | Decimal | int
     text: str | None = None
+
+
+def _label_width(labels: Sequence[str]) -> int:
+    """Room for the longest label (about 6.5 px a character at 12 px), at least 80 px."""
+    longest = max((min(len(label), MAX_LABEL) for label in labels), default=0)
+    return max(80, int(longest * 6.5) + 12)
+
+
+def _label(text: str, x: float, y: float) -> str:
+    """A right-aligned label at (x, y), cut with an ellipsis when too long."""
+    shown = text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+    tip = f"<title>{escape(text)}</title>" if shown != text else ""
+    return (f'<text x="{x}" y="{y:.0f}" text-anchor="end" font-size="12">{tip}'
+            f"{escape(shown)}</text>")
 
 
 def _fill(prefix: str, pattern: str) -> str:
@@ -77,13 +91,15 @@ def grouped_bar_chart(
     """
     prefix = chart_id or _slug(title)
     peak = max((float(b.value) for _name, bars in series for b in bars), default=0) or 1
-    plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    label_width = _label_width(groups)
+    width = label_width + PLOT_WIDTH + VALUE_WIDTH
+    plot = PLOT_WIDTH
     per_group = len(series) * BAR + (ROW - BAR)
     legend = 24 if len(series) > 1 else 0
     height = legend + len(groups) * per_group + 8
-    parts = [_open(WIDTH, height, title, description or title, prefix)]
+    parts = [_open(width, height, title, description or title, prefix)]
     if len(series) > 1:
-        x = LABEL_WIDTH
+        x = label_width
         for i, (name, _bars) in enumerate(series):
             pattern = PATTERNS[i % len(PATTERNS)]
             parts.append(
@@ -93,10 +109,7 @@ def grouped_bar_chart(
             x += 30 + 8 * len(name)
     for g, group in enumerate(groups):
         top = legend + g * per_group + 4
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{top + len(series) * BAR / 2 + 4:.0f}" '
-            f'text-anchor="end" font-size="12">{escape(group)}</text>'
-        )
+        parts.append(_label(group, label_width - 8, top + len(series) * BAR / 2 + 4))
         for i, (name, bars) in enumerate(series):
             bar = bars[g]
             y = top + i * BAR
@@ -106,9 +119,9 @@ def grouped_bar_chart(
             label = f"{group} — {name}: {text}" if name else f"{group}: {text}"
             parts.append(
                 f'<g><title>{escape(label)}</title>'
-                f'<rect x="{LABEL_WIDTH}" y="{y + 1}" width="{length:.1f}" height="{BAR - 3}" '
+                f'<rect x="{label_width}" y="{y + 1}" width="{length:.1f}" height="{BAR - 3}" '
                 f'fill="{_fill(prefix, pattern)}" stroke="#000" stroke-width="0.5"/>'
-                f'<text x="{LABEL_WIDTH + length + 4:.1f}" y="{y + BAR - 5}" font-size="11">'
+                f'<text x="{label_width + length + 4:.1f}" y="{y + BAR - 5}" font-size="11">'
                 f"{escape(text)}</text></g>"
             )
     parts.append("</svg>")
@@ -123,15 +136,17 @@ def strip_plot(
     """One row per label: a dot per value on a shared low..high scale, the range as a line
     and the median as a tick, with the count and the median written out."""
     prefix = chart_id or _slug(title)
-    plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 10
+    label_width = _label_width([label for label, _values in rows])
+    width = label_width + PLOT_WIDTH + VALUE_WIDTH
+    plot = PLOT_WIDTH - 10
     span = (high - low) or 1
     axis = 22
     height = len(rows) * ROW + axis + 8
 
     def x(value: float) -> float:
-        return LABEL_WIDTH + plot * (min(max(value, low), high) - low) / span
+        return label_width + plot * (min(max(value, low), high) - low) / span
 
-    parts = [_open(WIDTH, height, title, description or title, prefix)]
+    parts = [_open(width, height, title, description or title, prefix)]
     for tick in (low, (low + high) / 2, high):
         parts.append(
             f'<line x1="{x(tick):.1f}" y1="4" x2="{x(tick):.1f}" y2="{height - axis}" '
@@ -142,10 +157,7 @@ def strip_plot(
     for r, (label, values) in enumerate(rows):
         mid = 4 + r * ROW + ROW / 2
         numbers = sorted(float(v) for v in values)
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{mid + 4:.0f}" text-anchor="end" font-size="12">'
-            f"{escape(label)}</text>"
-        )
+        parts.append(_label(label, label_width - 8, mid + 4))
         if not numbers:
             continue
         middle = median(numbers)
@@ -161,7 +173,7 @@ def strip_plot(
             )
         text = summary.format(n=len(numbers), median=_plain(middle))
         parts.append(
-            f'<text x="{WIDTH - VALUE_WIDTH + 4}" y="{mid + 4:.0f}" font-size="11">'
+            f'<text x="{width - VALUE_WIDTH + 4}" y="{mid + 4:.0f}" font-size="11">'
             f"{escape(text)}</text>"
         )
     parts.append("</svg>")

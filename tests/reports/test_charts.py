@@ -70,3 +70,13 @@ def test_a_strip_plot_shows_each_reviewers_count_and_median():
     circles = list(ET.fromstring(svg).iterfind(f"{SVG}circle"))  # not the patterns' dots
     assert len(circles) == 4
     assert {"".join(c.itertext()) for c in circles} >= {"Ana: 7.5", "Ana: 8", "Ana: 6"}
+
+
+def test_a_very_long_label_is_cut_and_kept_whole_in_its_tooltip():
+    long = "Cooperación Internacional para el Desarrollo " * 3
+    svg = bar_chart("t", [Bar(long, 1)])
+    texts = _texts(svg)
+    assert not any(text == long for text in texts)
+    label = next(el for el in ET.fromstring(svg).iter(f"{SVG}text")
+                 if el.find(f"{SVG}title") is not None)
+    assert label.find(f"{SVG}title").text == long and "".join(label.itertext()).endswith("…")
