@@ -1,7 +1,264 @@
-"""Ranking, funding decisions within the budget, and letters."""
+"""Ranking, funding decisions within the budget, and letters.
+
+Thin views for program officers over `evalflow.reports.services.ranking`,
+`evalflow.decisions.services` and `evalflow.decisions.issuing`. Domain errors become messages
+on the page (the app-wide handler answers JSON, for the API).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from evalflow.auth.models import Role, User
+from evalflow.calls.models import Call
+from evalflow.calls.services import get_call
+from evalflow.decisions.funding_line import funding_line
+from evalflow.decisions.issuing import issue_call_letters
+from evalflow.decisions.models import Letter, LetterState
+from evalflow.decisions.services import decline_proposal, fund_proposal, owed_letters
+from evalflow.errors import BudgetExceeded, DomainError, NotFound, OverCap
+from evalflow.extensions import db
+from evalflow.proposals.models import Proposal, ProposalState
+from evalflow.reports.services import RankedProposal, ranking
+from evalflow.reviews.forms import translate
+from evalflow.reviews.services import review_scores, submitted_reviews
+from evalflow.storage import path_of
 
 funding = Blueprint("funding", __name__, url_prefix="/officer/funding")
+
+OFFICERS = (Role.OFFICER, Role.ADMIN)
+
+
+def officer_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed in (else the sign-in page) and a program officer or admin (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role not in OFFICERS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class FundForm(FlaskForm):
+    amount = StringField(_l("Amount"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=4000)])
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _call(code: str) -> Call:
+    try:
+        return get_call(db.session, code)
+    except NotFound:
+        abort(404)
+
+
+def _proposal(call: Call, proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.call_id != call.id:
+        abort(404)
+    return proposal
+
+
+def _refusal(error: DomainError) -> str:
+    """The refusal as the officer reads it."""
+    if isinstance(error, BudgetExceeded):
+        return _("The call's budget does not allow it: %(detail)s",
+                 detail=translate(error.message))
+    if isinstance(error, OverCap):
+        return _("The amount is too high: %(detail)s", detail=translate(error.message))
+    detail = translate(error.message)
+    if error.fields:
+        detail += " " + " ".join(translate(m) for m in error.fields.values())
+    return detail
+
+
+# Ranking and funding ---------------------------------------------------------------------------
+
+SPREAD_WARNING = Decimal("2")
+
+
+@funding.get("/<code>", endpoint="ranking")
+@officer_required
+def ranking_page(code: str):
+    """The reviewed proposals best first, the budget bar and the proposed funding line."""
+    call = _call(code)
+    sector = request.args.get("sector") or None
+    rows, total = ranking(db.session, call, sector=sector)
+    awarded = call.awarded_total
+    remaining = call.total_budget - awarded
+    undecided = rows if sector is None else ranking(db.session, call)[0]
+    to_fund, reserve = funding_line(
+        [r for r in undecided if r.state == ProposalState.REVIEWED], remaining, call.max_award
+    )
+    share = int(awarded * 100 / call.total_budget) if call.total_budget else 0
+    return render_template(
+        "funding/ranking.html", call=call, rows=rows, total=total, sector=sector,
+        awarded=awarded, remaining=remaining, share=min(share, 100), to_fund=to_fund,
+        reserve=reserve, spread_warning=SPREAD_WARNING, fund_form=FundForm(),
+        decline_form=DeclineForm(),
+    )
+
+
+@funding.get("/<code>/proposals/<int:proposal_id>")
+@officer_required
+def proposal(code: str, proposal_id: int):
+    """Each submitted review of one proposal side by side."""
+    call = _call(code)
+    item = _proposal(call, proposal_id)
+    reviews = submitted_reviews(db.session, item)
+    columns = [{"number": n, "reviewer": r.assignment.reviewer.name, "scores": review_scores(r),
+                "total": r.total, "comment_to_applicant": r.comment_to_applicant,
+                "comment_to_committee": r.comment_to_committee}
+               for n, r in enumerate(reviews, start=1)]
+    return render_template("funding/proposal.html", call=call, proposal=item, columns=columns,
+                           fund_form=FundForm(amount=item.requested_amount),
+                           decline_form=DeclineForm())
+
+
+def _back(call: Call):
+    return redirect(request.form.get("next") or url_for("funding.ranking", code=call.code))
+
+
+@funding.post("/<code>/proposals/<int:proposal_id>/fund")
+@officer_required
+def fund(code: str, proposal_id: int):
+    """Award an amount to one reviewed proposal; a refusal is a message on the ranking."""
+    call = _call(code)
+    item = _proposal(call, proposal_id)
+    form = FundForm()
+    if not form.validate_on_submit():
+        flash(_("Give the amount to award."), "error")
+        return _back(call)
+    try:
+        fund_proposal(db.session, item, _me(), form.amount.data, reason=form.reason.data or None)
+    except DomainError as error:
+        db.session.rollback()
+        flash(_refusal(error), "error")
+        return _back(call)
+    db.session.commit()
+    flash(_("%(reference)s is funded.", reference=item.reference), "success")
+    return _back(call)
+
+
+@funding.post("/<code>/proposals/<int:proposal_id>/decline")
+@officer_required
+def decline(code: str, proposal_id: int):
+    """Decline one reviewed proposal with the reason the applicant will read."""
+    call = _call(code)
+    item = _proposal(call, proposal_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for declining."), "error")
+        return _back(call)
+    try:
+        decline_proposal(db.session, item, _me(), form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(_refusal(error), "error")
+        return _back(call)
+    db.session.commit()
+    flash(_("%(reference)s is declined.", reference=item.reference), "success")
+    return _back(call)
+
+
+@funding.post("/<code>/line")
+@officer_required
+def confirm_line(code: str):
+    """Fund every proposal above the proposed line, at the amounts given, in one transaction:
+    if any is refused, none is funded."""
+    call = _call(code)
+    rows, _total = ranking(db.session, call)
+    to_fund, _reserve = funding_line(
+        [r for r in rows if r.state == ProposalState.REVIEWED],
+        call.total_budget - call.awarded_total, call.max_award,
+    )
+    if not to_fund:
+        flash(_("No proposal lies above the funding line."), "error")
+        return redirect(url_for("funding.ranking", code=call.code))
+    ids = [p.item.proposal_id for p in to_fund]
+    proposals = {p.id: p for p in db.session.scalars(
+        sa.select(Proposal).where(Proposal.id.in_(ids)).options(joinedload(Proposal.call)))}
+    me = _me()
+    try:
+        for proposed in to_fund:
+            row: RankedProposal = proposed.item
+            amount = request.form.get(f"amount-{row.proposal_id}") or proposed.amount
+            fund_proposal(db.session, proposals[row.proposal_id], me, amount)
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Nothing was funded. %(reason)s (%(reference)s)", reason=_refusal(error),
+                reference=row.reference), "error")
+        return redirect(url_for("funding.ranking", code=call.code))
+    db.session.commit()
+    flash(_("%(count)s proposals funded down the ranking.", count=len(to_fund)), "success")
+    return redirect(url_for("funding.ranking", code=call.code))
+
+
+# Letters ---------------------------------------------------------------------------------------
+
+@funding.route("/<code>/letters", methods=["GET", "POST"])
+@officer_required
+def letters(code: str):
+    """Issue every letter a decided call owes; list the issued ones."""
+    call = _call(code)
+    summary = None
+    if request.method == "POST":
+        try:
+            summary = issue_call_letters(db.session, call, _me(), current_app.config)
+        except DomainError as error:
+            db.session.rollback()
+            flash(_refusal(error), "error")
+            return redirect(url_for("funding.letters", code=call.code))
+    issued = list(db.session.scalars(
+        sa.select(Letter)
+        .where(Letter.call_id == call.id, Letter.state == LetterState.ISSUED)
+        .order_by(Letter.folio)
+        .options(joinedload(Letter.proposal).joinedload(Proposal.institution))
+    ))
+    owed = len(owed_letters(db.session, call))
+    return render_template("funding/letters.html", call=call, issued=issued, owed=owed,
+                           summary=summary, decided=call.state.value == "decided")
+
+
+@funding.get("/letters/<int:letter_id>.pdf")
+@officer_required
+def letter_pdf(letter_id: int):
+    """The stored PDF of an issued letter."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or letter.state != LetterState.ISSUED or not letter.stored_name:
+        abort(404)
+    return send_file(path_of(letter.stored_name), mimetype="application/pdf",
+                     download_name=letter.folio.replace("/", "-") + ".pdf")
