@@ -1,7 +1,233 @@
-"""The assignment board: proposals × reviewers, automatic and manual assignment, reminders."""
+"""The assignment board: proposals × reviewers, automatic and manual assignment, reminders.
+
+Thin views for program officers over `evalflow.reviews.services`. The board loads the call's
+proposals, their assignments and the reviewers in a fixed number of queries, however many
+proposals there are. Domain errors become messages on the page, never JSON.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from evalflow import mail
+from evalflow.auth.models import Role, User
+from evalflow.calls.models import Call
+from evalflow.calls.services import get_call
+from evalflow.database import utcnow
+from evalflow.errors import DomainError, NotFound
+from evalflow.extensions import db
+from evalflow.proposals.models import Proposal, ProposalState
+from evalflow.reviews.forms import translate
+from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
+from evalflow.reviews.services import assign_reviewer, auto_assign, remove_assignment
 
 board = Blueprint("board", __name__, url_prefix="/officer/assignments")
+
+OFFICERS = (Role.OFFICER, Role.ADMIN)
+ON_BOARD = (ProposalState.ELIGIBLE, ProposalState.UNDER_REVIEW, ProposalState.REVIEWED)
+
+
+def officer_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed in (else the sign-in page) and a program officer or admin (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role not in OFFICERS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _call(code: str) -> Call:
+    try:
+        return get_call(db.session, code)
+    except NotFound:
+        abort(404)
+
+
+def _message(error: DomainError) -> str:
+    text = translate(error.message)
+    if error.fields:
+        text += " " + " ".join(translate(m) for m in error.fields.values())
+    return text
+
+
+def is_late(assignment: ReviewAssignment, now: datetime) -> bool:
+    """Due date passed and no submitted review (a declared conflict is never late)."""
+    if assignment.state == AssignmentState.CONFLICTED or assignment.due_at is None:
+        return False
+    submitted = assignment.review is not None and assignment.review.state == ReviewState.SUBMITTED
+    return not submitted and assignment.due_at < now
+
+
+@dataclass
+class ReviewerColumn:
+    reviewer: User
+    load: int = 0
+    sectors: set[str] = field(default_factory=set)
+    late: list[ReviewAssignment] = field(default_factory=list)
+    conflicts: int = 0
+
+
+@dataclass
+class Board:
+    proposals: list[Proposal]
+    reviewers: list[ReviewerColumn]
+    cells: dict[tuple[int, int], ReviewAssignment]
+    late: list[ReviewerColumn]
+
+
+def load_board(call: Call, now: datetime) -> Board:
+    """The call's proposals, assignments and reviewers in three queries."""
+    proposals = list(db.session.scalars(
+        sa.select(Proposal)
+        .where(Proposal.call_id == call.id, Proposal.state.in_(ON_BOARD))
+        .order_by(Proposal.number)
+        .options(joinedload(Proposal.institution), joinedload(Proposal.sector))
+    ))
+    assignments = list(db.session.scalars(
+        sa.select(ReviewAssignment)
+        .join(Proposal, Proposal.id == ReviewAssignment.proposal_id)
+        .where(Proposal.call_id == call.id)
+        .options(joinedload(ReviewAssignment.review))
+    ))
+    reviewers = list(db.session.scalars(
+        sa.select(User).where(User.role == Role.REVIEWER, User.active.is_(True))
+        .order_by(User.name, User.id)
+    ))
+    columns = {r.id: ReviewerColumn(r) for r in reviewers}
+    by_id = {p.id: p for p in proposals}
+    cells: dict[tuple[int, int], ReviewAssignment] = {}
+    for a in assignments:
+        cells[(a.proposal_id, a.reviewer_id)] = a
+        column = columns.get(a.reviewer_id)
+        if column is None:
+            continue
+        if a.state == AssignmentState.CONFLICTED:
+            column.conflicts += 1
+            continue
+        column.load += 1
+        proposal = by_id.get(a.proposal_id)
+        if proposal is not None and proposal.sector is not None:
+            column.sectors.add(proposal.sector.code)
+        if is_late(a, now):
+            column.late.append(a)
+    ordered = list(columns.values())
+    return Board(proposals, ordered, cells, [c for c in ordered if c.late])
+
+
+@board.get("/<code>", endpoint="call")
+@officer_required
+def call_board(code: str):
+    """Proposals × reviewers: who is assigned, conflicted, late; the reviewers' loads."""
+    call = _call(code)
+    now = utcnow()
+    return render_template("board/call.html", call=call, board=load_board(call, now), now=now,
+                           AssignmentState=AssignmentState, ReviewState=ReviewState,
+                           is_late=is_late)
+
+
+def _back(call: Call):
+    return redirect(url_for("board.call", code=call.code))
+
+
+@board.post("/<code>/auto")
+@officer_required
+def auto(code: str):
+    """Give every eligible or under-review proposal the call's number of reviewers."""
+    call = _call(code)
+    try:
+        created = auto_assign(db.session, call, _me())
+    except DomainError as error:
+        db.session.rollback()
+        flash(_message(error), "error")
+        return _back(call)
+    db.session.commit()
+    flash(_("%(count)s assignments created.", count=created), "success")
+    return _back(call)
+
+
+@board.post("/<code>/proposals/<int:proposal_id>/reviewers")
+@officer_required
+def add(code: str, proposal_id: int):
+    """Assign one reviewer to one proposal by hand."""
+    call = _call(code)
+    proposal = db.session.get(Proposal, proposal_id)
+    reviewer = db.session.get(User, request.form.get("reviewer_id", type=int) or 0)
+    if proposal is None or proposal.call_id != call.id:
+        abort(404)
+    if reviewer is None:
+        flash(_("Choose a reviewer."), "error")
+        return _back(call)
+    try:
+        assign_reviewer(db.session, proposal, reviewer, _me())
+    except DomainError as error:
+        db.session.rollback()
+        flash(_message(error), "error")
+        return _back(call)
+    db.session.commit()
+    flash(_("%(name)s is assigned to %(reference)s.", name=reviewer.name,
+            reference=proposal.reference), "success")
+    return _back(call)
+
+
+@board.post("/<code>/assignments/<int:assignment_id>/remove")
+@officer_required
+def remove(code: str, assignment_id: int):
+    """Take a reviewer off a proposal, while no review of theirs is submitted."""
+    call = _call(code)
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    if assignment is None or assignment.proposal.call_id != call.id:
+        abort(404)
+    name, reference = assignment.reviewer.name, assignment.proposal.reference
+    try:
+        remove_assignment(db.session, assignment, _me())
+    except DomainError as error:
+        db.session.rollback()
+        flash(_message(error), "error")
+        return _back(call)
+    db.session.commit()
+    flash(_("%(name)s no longer reviews %(reference)s.", name=name, reference=reference),
+          "success")
+    return _back(call)
+
+
+@board.post("/<code>/remind")
+@officer_required
+def remind(code: str):
+    """Mail each late reviewer once, in their language, listing their late proposals."""
+    call = _call(code)
+    late = load_board(call, utcnow()).late
+    link = url_for("reviewing.assignments", _external=True)
+    for column in late:
+        reviewer = column.reviewer
+        references = "\n".join(f"- {a.proposal.reference}" for a in column.late)
+        with force_locale(reviewer.locale or "es"):
+            mail.send(mail.Message(
+                to=reviewer.email,
+                subject=_("Reminder: reviews due for %(call)s", call=call.code),
+                body=_("Hello %(name)s,\n\nThe due date has passed for your reviews of these "
+                       "proposals of %(call)s:\n\n%(references)s\n\nPlease declare any conflict "
+                       "of interest and submit your reviews here:\n\n%(link)s\n",
+                       name=reviewer.name, call=call.code, references=references, link=link),
+            ))
+    flash(_("%(count)s reminders sent.", count=len(late)) if late
+          else _("No reviewer is late."), "success" if late else "info")
+    return _back(call)

@@ -413,3 +413,27 @@ def comments_for_applicant(session: Session, proposal: Proposal) -> list[str]:
 def review_scores(review: Review) -> dict[str, Decimal]:
     """The review's scores by criterion code."""
     return {score.criterion.code: score.value for score in review.scores}
+
+
+def remove_assignment(
+    session: Session, assignment: ReviewAssignment, actor: User, *, at: datetime | None = None
+) -> None:
+    """Take a reviewer off a proposal by hand, while no review of theirs is submitted.
+
+    A draft review goes with the assignment. The removal is audited with the reviewer and the
+    state the assignment had.
+    """
+    at = at or utcnow()
+    review = assignment.review
+    if review is not None and review.state == ReviewState.SUBMITTED:
+        raise InvalidTransition("The review is submitted; the assignment can no longer be removed.")
+    proposal = assignment.proposal
+    _lock_proposal(session, proposal)
+    audit.record(
+        session, actor=actor, action="assignment.remove", entity_type="assignment",
+        entity_id=assignment.id, call_id=proposal.call_id, proposal_id=proposal.id,
+        from_state=assignment.state.value, at=at,
+        data={"reviewer_id": assignment.reviewer_id, "had_draft": review is not None},
+    )
+    session.delete(assignment)
+    session.flush()
