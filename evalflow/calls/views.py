@@ -225,8 +225,9 @@ def _save(form: CallForm, call: Call | None) -> tuple[Call | None, dict[str, str
             saved = update_call(db.session, call, payload, current_user._get_current_object())
     except ValidationFailed as error:
         db.session.rollback()
-        return None, _place_errors(form, data, error.fields or {}) or {
-            "form": translate(error.message)}
+        groups = _place_errors(form, data, error.fields or {})
+        groups["form"] = translate(error.message)
+        return None, groups
     except DomainError as error:
         db.session.rollback()
         groups = _place_errors(form, data, error.fields or {})

@@ -110,6 +110,7 @@ def test_closing_before_opening_is_shown_next_to_the_date(client, officer):
     assert page.status_code == 422
     assert "The call must close after it opens." in page.text
     assert 'id="closes_at-error"' in page.text
+    assert "The call is not valid. Check the fields marked below." in page.text
     assert 'value="Mi título tecleado"' in page.text and 'value="2026-01-01T09:00"' in page.text
     assert db.session.query(Call).count() == 0
 
@@ -125,6 +126,7 @@ def test_a_bad_row_field_is_shown_in_its_row(client, officer):
     page = client.post("/officer/calls/new", data=form_data(**{"criteria-1-max": "0"}))
     assert page.status_code == 422
     assert 'id="criteria-1-max-error"' in page.text
+    assert '<label for="criteria-1-max" class="skip">Maximum 2</label>' in page.text
 
 
 def test_rows_are_added_and_removed_without_javascript(client, officer):
