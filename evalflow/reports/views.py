@@ -6,6 +6,7 @@ one grouped query, and one query per kind of row (proposals, reviews, scores).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -17,9 +18,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from evalflow.audit import proposal_history
+from evalflow.audit import AuditEvent, proposal_history
 from evalflow.auth.models import Institution, Role, User
 from evalflow.calls.models import Call, Criterion, Sector
 from evalflow.extensions import db
@@ -32,6 +34,21 @@ from evalflow.reviews.models import Review, ReviewAssignment, ReviewScore, Revie
 dashboards = Blueprint("dashboards", __name__, url_prefix="/officer/reports")
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
+# What each recorded action means, for the timeline; an unknown one shows its code.
+ACTIONS = {
+    "proposal.create": _l("Proposal created"), "proposal.add_document": _l("Document added"),
+    "proposal.remove_document": _l("Document removed"), "proposal.submit": _l("Submitted"),
+    "proposal.approve_eligibility": _l("Found eligible"),
+    "proposal.reject_eligibility": _l("Found not eligible"),
+    "proposal.start_review": _l("Review started"),
+    "proposal.complete_review": _l("Review completed"), "proposal.fund": _l("Funded"),
+    "proposal.decline": _l("Declined"), "proposal.withdraw": _l("Withdrawn"),
+    "assignment.create": _l("Reviewer assigned"), "assignment.remove": _l("Reviewer removed"),
+    "assignment.declare_no_conflict": _l("Reviewer declared no conflict"),
+    "assignment.declare_conflict": _l("Reviewer declared a conflict"),
+    "review.submit": _l("Review submitted"), "letter.issue": _l("Letter issued"),
+    "letter.fail": _l("Letter could not be issued"),
+}
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -237,6 +254,21 @@ def history(code: str, proposal_id: int):
         sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.call_id == call.id))
     if proposal is None:
         abort(404)
-    events = proposal_history(db.session, proposal.id, internal=True)
+    events = [(event, str(ACTIONS.get(event.action, event.action)), _details(event, call))
+              for event in proposal_history(db.session, proposal.id, internal=True)]
     return render_template("dashboards/history.html", call=call, proposal=proposal,
                            events=events)
+
+
+def _details(event: AuditEvent, call: Call) -> list[tuple[str, str]]:
+    """The recorded facts worth reading on the timeline: an amount, a letter's folio."""
+    try:
+        data = json.loads(event.data or "{}")
+    except ValueError:
+        return []
+    details = []
+    if data.get("amount") is not None:
+        details.append((_("Amount"), money(Decimal(str(data["amount"])), call.currency)))
+    if data.get("folio"):
+        details.append((_("Folio"), str(data["folio"])))
+    return details

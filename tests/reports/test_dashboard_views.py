@@ -208,3 +208,13 @@ def test_the_history_lists_every_event_with_who_what_states_and_reason(
     assert "Mexico City time" in html
     assert "@example.mx" in html
     assert html.count("<li>") >= 6
+    assert "Reviewer assigned" in html and "Declined" in html
+
+
+def test_the_history_of_a_funded_proposal_shows_the_amount(
+        client: FlaskClient, call: Call, decided: dict):
+    sign_in(client)
+    funded = decided["funded"]
+    html = client.get(f"/officer/reports/{call.code}/proposals/{funded.id}/history"
+                      ).get_data(as_text=True)
+    assert "Reviewed → Funded" in html and "$900,000.50" in html
