@@ -62,7 +62,8 @@ def _fill(prefix: str, pattern: str) -> str:
 def _open(width: int, height: int, title: str, description: str, prefix: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" '
+        f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
+        f'role="img" aria-label="{escape(title)}" '
         f'aria-describedby="{prefix}-desc" class="chart">'
         f"<title>{escape(title)}</title><desc id=\"{prefix}-desc\">{escape(description)}</desc>"
         + _DEFS.format(p=prefix)
