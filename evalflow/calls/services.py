@@ -157,46 +157,16 @@ def create_call(
 ) -> Call:
     """Create a call in draft from the API's payload, refusing every invalid field at once."""
     errors = Errors()
-    code = errors.catch("code", validation.code, data.get("code"))
-    title = errors.catch("title", validation.text, data.get("title"), max_length=300)
-    description = errors.catch(
-        "description", validation.text, data.get("description"),
-        max_length=20000, required=False, multiline=True,
-    )
-    language = errors.catch("language", validation.choice, data.get("language", "es"), ("es", "en"))
-    zone = errors.catch(
-        "timezone", validation.timezone, data.get("timezone", "America/Mexico_City")
-    )
-    opens_at = errors.catch("opens_at", validation.instant, data.get("opens_at"), zone=zone)
-    closes_at = errors.catch("closes_at", validation.instant, data.get("closes_at"), zone=zone)
-    currency = data.get("currency", "MXN")
-    if not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()
-            and currency.isalpha() and currency.isupper()):
-        errors.add("currency", "Give an ISO 4217 code such as MXN.")
-    max_award = errors.catch("max_award", validation.money, data.get("max_award"))
-    budget = errors.catch("total_budget", validation.money, data.get("total_budget"))
-    reviewers = errors.catch(
-        "reviewers_per_proposal", validation.integer, data.get("reviewers_per_proposal", 3),
-        minimum=1, maximum=20,
-    )
-    review_days = errors.catch(
-        "review_days", validation.integer, data.get("review_days", 21), minimum=1, maximum=365
-    )
-    if opens_at and closes_at and closes_at <= opens_at:
-        errors.add("closes_at", "The call must close after it opens.")
-    if max_award and budget and max_award > budget:
-        errors.add("max_award", "The cap per proposal cannot exceed the call's budget.")
+    fields = _call_fields(errors, data)
     sectors = _sectors(errors, data.get("sectors"))
     eligibility = _eligibility(errors, data.get("eligibility_criteria"))
     criteria = _criteria(errors, data.get("criteria"))
     errors.raise_if_any("The call is not valid.")
+    code = fields["code"]
     if session.scalars(sa.select(Call.id).where(Call.code == code)).first() is not None:
         raise AlreadyExists(f"A call with the code {code} already exists.")
     call = Call(
-        code=code, title=title, description=description, language=language, timezone=zone,
-        opens_at=opens_at, closes_at=closes_at, currency=currency, max_award=max_award,
-        total_budget=budget, reviewers_per_proposal=reviewers, review_days=review_days,
-        created_by_id=actor.id, created_at=at or utcnow(), sectors=sectors,
+        **fields, created_by_id=actor.id, created_at=at or utcnow(), sectors=sectors,
         eligibility_criteria=eligibility, criteria=criteria,
     )
     session.add(call)
@@ -236,7 +206,7 @@ def transition_call(
 
 
 def _call_fields(errors: Errors, data: dict[str, Any]) -> dict[str, Any]:
-    """The call's own fields from an edit's payload, read with create_call's rules."""
+    """The call's own fields (all but its lists), validated; used to create and to edit."""
     zone = errors.catch(
         "timezone", validation.timezone, data.get("timezone", "America/Mexico_City")
     )
