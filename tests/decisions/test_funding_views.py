@@ -82,6 +82,15 @@ def test_applicants_and_reviewers_are_refused(client: FlaskClient, world, role: 
     assert top.state == ProposalState.REVIEWED
 
 
+def test_the_ranking_and_letters_are_in_spanish_by_default(client, world):
+    signed_in(client, english=False)
+    for path in (url(world["call"]), url(world["call"], "/letters"),
+                 url(world["call"], f"/proposals/{world['top'].id}")):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert 'lang="es"' in response.text
+
+
 def test_an_unknown_call_or_another_calls_proposal_is_not_found(client, make, world):
     signed_in(client)
     other = make.proposal(state="reviewed")

@@ -92,6 +92,16 @@ def test_an_unknown_call_is_not_found(client, world):
     assert client.get("/officer/assignments/NOPE").status_code == 404
 
 
+def test_the_board_is_in_spanish_by_default(client, world):
+    user = signed_in(client)
+    user.locale = None
+    db.session.commit()
+    refresh()
+    response = client.get(url(world))
+    assert response.status_code == 200
+    assert 'lang="es"' in response.text
+
+
 def test_automatic_assignment_gives_each_proposal_its_reviewers(client, world):
     signed_in(client)
     response = client.post(url(world, "/auto"), follow_redirects=True)
@@ -138,6 +148,7 @@ def test_an_assignment_with_a_submitted_review_cannot_be_removed(client, world):
     response = client.post(url(world, f"/assignments/{assignment.id}/remove"),
                            follow_redirects=True)
     assert response.status_code == 200
+    assert "can no longer be removed" in response.text
     assert len(assignments_of(world["reviewing"])) == 2
 
 
