@@ -7,19 +7,17 @@ so the rules live once in the services; their refusals come back next to the fie
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from evalflow.auth.models import Role
+from evalflow.auth.access import officer_required
 from evalflow.calls.forms import CallForm, ConfirmForm, translate
 from evalflow.calls.models import Call, CallState
 from evalflow.calls.services import create_call, get_call, transition_call, update_call
@@ -31,7 +29,6 @@ from evalflow.proposals.models import Proposal, ProposalState
 
 designer = Blueprint("designer", __name__, url_prefix="/officer/calls")
 
-OFFICERS = (Role.OFFICER, Role.ADMIN)
 RECEIVED = tuple(s for s in ProposalState if s not in (ProposalState.DRAFT,))
 PASSED_SCREENING = (ProposalState.ELIGIBLE, ProposalState.UNDER_REVIEW, ProposalState.REVIEWED,
                     ProposalState.FUNDED, ProposalState.NOT_FUNDED)
@@ -40,17 +37,6 @@ ROW_FIELD = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
 LOCAL_TIME = "%Y-%m-%dT%H:%M"
 
 
-def officer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed in (else the sign-in page) and a program officer or admin (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role not in OFFICERS:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @designer.errorhandler(DomainError)

@@ -7,10 +7,7 @@ on the page (the app-wide handler answers JSON, for the API).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
-from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -26,13 +23,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from evalflow.auth.models import Role, User
+from evalflow.auth.access import officer_required
+from evalflow.auth.models import User
 from evalflow.calls.models import Call
 from evalflow.calls.services import get_call
 from evalflow.decisions.funding_line import funding_line
@@ -49,20 +47,8 @@ from evalflow.storage import path_of
 
 funding = Blueprint("funding", __name__, url_prefix="/officer/funding")
 
-OFFICERS = (Role.OFFICER, Role.ADMIN)
 
 
-def officer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed in (else the sign-in page) and a program officer or admin (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role not in OFFICERS:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 class FundForm(FlaskForm):

@@ -6,16 +6,12 @@ reject each one with a reason; `screen_proposal` owns the decision and its rules
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
@@ -23,6 +19,7 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from evalflow import storage
+from evalflow.auth.access import officer_required
 from evalflow.calls.models import Call, CallState
 from evalflow.errors import DomainError, NotFound
 from evalflow.extensions import db
@@ -40,17 +37,6 @@ MESSAGES = {
 }
 
 
-def officer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed in (else the sign-in page) and a program officer or admin (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_officer:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _translate(message: str) -> str:

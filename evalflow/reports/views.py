@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,10 +17,10 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
 
 from evalflow.audit import AuditEvent, proposal_history
-from evalflow.auth.models import Institution, Role, User
+from evalflow.auth.access import officer_required
+from evalflow.auth.models import Institution, User
 from evalflow.calls.models import Call, Criterion, Sector
 from evalflow.extensions import db
 from evalflow.i18n import money, number, state_label
@@ -33,7 +31,6 @@ from evalflow.reviews.models import Review, ReviewAssignment, ReviewScore, Revie
 
 dashboards = Blueprint("dashboards", __name__, url_prefix="/officer/reports")
 
-OFFICERS = (Role.OFFICER, Role.ADMIN)
 # What each recorded action means, for the timeline; an unknown one shows its code.
 ACTIONS = {
     "proposal.create": _l("Proposal created"), "proposal.add_document": _l("Document added"),
@@ -55,17 +52,6 @@ FORMATS = {
 }
 
 
-def officer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed in (else the sign-in page) and a program officer or admin (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role not in OFFICERS:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _call(code: str) -> Call:

@@ -7,20 +7,18 @@ proposals there are. Domain errors become messages on the page, never JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import wraps
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from evalflow import mail
+from evalflow.auth.access import officer_required
 from evalflow.auth.models import Role, User
 from evalflow.calls.models import Call
 from evalflow.calls.services import get_call
@@ -34,21 +32,9 @@ from evalflow.reviews.services import assign_reviewer, auto_assign, remove_assig
 
 board = Blueprint("board", __name__, url_prefix="/officer/assignments")
 
-OFFICERS = (Role.OFFICER, Role.ADMIN)
 ON_BOARD = (ProposalState.ELIGIBLE, ProposalState.UNDER_REVIEW, ProposalState.REVIEWED)
 
 
-def officer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed in (else the sign-in page) and a program officer or admin (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role not in OFFICERS:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _me() -> User:

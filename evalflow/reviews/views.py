@@ -7,9 +7,7 @@ one service, commit, respond. Domain errors become messages on the page, never J
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from flask import (
@@ -23,10 +21,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from evalflow.auth.models import Role, User
+from evalflow.auth.access import reviewer_required
+from evalflow.auth.models import User
 from evalflow.errors import DomainError, NotFound, ValidationFailed
 from evalflow.extensions import db
 from evalflow.reviews.forms import (
@@ -53,17 +52,6 @@ reviewing = Blueprint("reviewing", __name__, url_prefix="/reviews")
 PER_PAGE = 100
 
 
-def reviewer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed in (else the sign-in page) and a reviewer (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role != Role.REVIEWER:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @reviewing.context_processor
