@@ -28,6 +28,7 @@ from evalflow.auth.access import reviewer_required
 from evalflow.auth.models import User
 from evalflow.errors import DomainError, NotFound, ValidationFailed
 from evalflow.extensions import db
+from evalflow.proposals.rules import budget_total
 from evalflow.reviews.forms import (
     DeclarationForm,
     ReviewForm,
@@ -154,6 +155,7 @@ def _page(
         "reviewing/assignment.html", assignment=assignment, proposal=assignment.proposal,
         call=assignment.proposal.call, criteria=criteria, review=review, scores=scores,
         submitted=submitted, total=total, form=form, peers=_peers(assignment),
+        budget_total=budget_total(assignment.proposal.budget_lines),
     ), status
 
 
