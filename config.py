@@ -49,6 +49,8 @@ class Config:
         self.LETTER_PROCESSES = int(
             os.environ.get("EVALFLOW_LETTER_PROCESSES", os.cpu_count() or 1)
         )
+        # Background work (letter batches, mail) goes to RQ workers when set, inline if not.
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.MAIL_SENDER = os.environ.get("EVALFLOW_MAIL_SENDER", "evalflow <no-reply@localhost>")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -75,3 +77,4 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url or f"sqlite:///{instance / 'test.sqlite3'}"
         self.LETTER_PROCESSES = 1
         self.WTF_CSRF_ENABLED = False
+        self.REDIS_URL = ""  # inline unless a test asks for Redis
