@@ -51,6 +51,7 @@ class Config:
         )
         # Background work (letter batches, mail) goes to RQ workers when set, inline if not.
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.RQ_QUEUE_PREFIX = os.environ.get("EVALFLOW_QUEUE_PREFIX", "evalflow")
         self.MAIL_SENDER = os.environ.get("EVALFLOW_MAIL_SENDER", "evalflow <no-reply@localhost>")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

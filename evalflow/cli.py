@@ -113,5 +113,7 @@ def audit_verify_command() -> None:
 
 def register(app: Flask) -> None:
     """Add the command groups to `flask --app evalflow`."""
-    for group in (users, demo, letters, audit_cli):
+    from evalflow.jobs import jobs_cli
+
+    for group in (users, demo, letters, audit_cli, jobs_cli):
         app.cli.add_command(group)

@@ -120,3 +120,39 @@ def count_queries(app: Flask):
             sa.event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+REDIS_URL = os.environ.get("EVALFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_queues(app: Flask) -> Iterator[str]:
+    """Background work on the real Redis server, in queues of this test's own.
+
+    Sets the app's REDIS_URL and a unique queue prefix (so parallel runs never share jobs),
+    and deletes the test's RQ keys afterwards. Skips when no Redis server answers.
+    """
+    import uuid
+
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.ping()
+    except RedisDown:
+        pytest.skip(f"no Redis server at {REDIS_URL}")
+    prefix = f"evalflow-test-{uuid.uuid4().hex[:12]}"
+    app.config.update(REDIS_URL=REDIS_URL, RQ_QUEUE_PREFIX=prefix)
+    try:
+        yield prefix
+    finally:
+        from rq import Queue
+
+        for name in ("letters", "mail"):
+            queue = Queue(f"{prefix}-{name}", connection=connection)
+            for registry in (queue.failed_job_registry, queue.finished_job_registry):
+                for job_id in registry.get_job_ids():
+                    registry.remove(job_id, delete_job=True)
+            queue.delete(delete_jobs=True)
+        connection.close()
