@@ -97,6 +97,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Concurrency on PostgreSQL: transactions run at READ COMMITTED and every rule that reads
+# then writes is guarded by a row lock or a conditional UPDATE, not by SERIALIZABLE. Each
+# guarded invariant has one obvious row to lock (the proposal for submit and the letter
+# folio, the call for the budget and assignment, the audit head last), taken in a fixed
+# order, so conflicting requests wait a few milliseconds and then succeed or fail on the
+# rule itself. SERIALIZABLE would abort them with serialization failures instead, which
+# every web request, API call and job would have to catch and retry, and it would turn
+# unrelated reads (the ranking, the dashboard) into conflicts. The budget needs no lock at
+# all: `UPDATE calls SET awarded_total = awarded_total + x WHERE … <= total_budget` is atomic.
+#
 # Whether the unit of work now starting will write. On SQLite a writing transaction starts
 # with BEGIN IMMEDIATE, taking the write lock before it reads anything: otherwise two
 # transactions can both read, then one fails to upgrade its lock (or, worse, both pass a
