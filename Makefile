@@ -8,7 +8,7 @@ export EVALFLOW_INSTANCE ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install system-deps browser-deps lint bench clean translations
+.PHONY: run test test-postgres test-redis install system-deps browser-deps lint bench clean translations
 
 run: install
 	$(BIN)/flask --app evalflow db upgrade
@@ -22,6 +22,13 @@ test: install browser-deps
 test-postgres: install browser-deps
 	EVALFLOW_TEST_DATABASE_URL=$${EVALFLOW_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/pytest
+
+# The background-work tests again, failing (not skipping) without the Redis server on
+# 127.0.0.1:6379, on PostgreSQL.
+test-redis: install
+	EVALFLOW_REQUIRE_REDIS=1 \
+	EVALFLOW_TEST_DATABASE_URL=$${EVALFLOW_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest -m redis
 
 install: system-deps $(VENV)/.installed
 
