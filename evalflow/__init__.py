@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
     from evalflow.calls.views import designer
     from evalflow.decisions.views import funding
     from evalflow.extensions import csrf
+    from evalflow.health import health
     from evalflow.proposals.screening import screening
     from evalflow.proposals.views import applicant
     from evalflow.public import public
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api)
     app.register_blueprint(api)
     app.register_blueprint(public)
+    app.register_blueprint(health)
     app.register_blueprint(auth)
     app.register_blueprint(reviewing)
     app.register_blueprint(applicant)
