@@ -61,6 +61,13 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "evalflow" / "translations")
         self.JSON_SORT_KEYS = False
         self.PRODUCTION = os.environ.get("EVALFLOW_ENV", "development") == "production"
+        # How many reverse proxies in front of the app set X-Forwarded-* (0: trust none).
+        self.PROXIES = int(os.environ.get("EVALFLOW_PROXIES", 0))
+        # Logs on standard error: "json" lines (the default in production) or "text".
+        self.LOG_FORMAT = os.environ.get(
+            "EVALFLOW_LOG_FORMAT", "json" if self.PRODUCTION else "text"
+        )
+        self.LOG_LEVEL = os.environ.get("EVALFLOW_LOG_LEVEL", "INFO")
 
 
 class TestingConfig(Config):

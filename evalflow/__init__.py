@@ -22,12 +22,14 @@ def register_extensions(app: Flask) -> None:
     from evalflow import (
         i18n,
         models,  # noqa: F401  (the metadata must know every table)
+        request_log,
     )
     from evalflow.auth.models import User
     from evalflow.extensions import babel, csrf, db, login, migrate
     from evalflow.sessions import SessionInterface
     from evalflow.startup import check_environment, prepare_folders
 
+    request_log.register(app)
     prepare_folders(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations(), render_as_batch=True, compare_type=True)
