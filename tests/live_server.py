@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
+GUNICORN_CONF = REPO_ROOT / "gunicorn.conf.py"
 HOST = "127.0.0.1"
 
 
@@ -46,11 +47,13 @@ class LiveServer:
     commands with the same environment (instance folder, database, secret)."""
 
     def __init__(self, instance: Path, database_url: str | None = None, *, workers: int = 4,
-                 app_spec: str = "evalflow:create_app()") -> None:
+                 app_spec: str = "evalflow:create_app()",
+                 extra_env: dict[str, str] | None = None) -> None:
         self.instance = instance
         self.app_spec = app_spec
         self.database_url = database_url
         self.workers = workers
+        self.extra_env = dict(extra_env or {})
         self.port = free_port()
         self.log_path = instance / "gunicorn.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -77,6 +80,7 @@ class LiveServer:
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         return env
 
     def cli(self, *args: str, timeout: float = 120, check: bool = True
@@ -95,10 +99,13 @@ class LiveServer:
         return result
 
     def start(self) -> None:
-        """Start gunicorn in its own process group (returns at once; see `wait_until_ready`)."""
+        """Start gunicorn in its own process group (returns at once; see `wait_until_ready`).
+
+        With the production settings (gunicorn.conf.py), except for the port, the number of
+        workers and timeouts suited to tests."""
         self._log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [str(BIN_DIR / "gunicorn"), "-w", str(self.workers), "-k", "sync",
+            [str(BIN_DIR / "gunicorn"), "-c", str(GUNICORN_CONF), "-w", str(self.workers),
              "-b", f"{HOST}:{self.port}", "--timeout", "120", "--graceful-timeout", "5",
              "--no-control-socket", self.app_spec],
             cwd=REPO_ROOT, env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT,

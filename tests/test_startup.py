@@ -31,3 +31,11 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     config.PRODUCTION = True
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
+
+
+def test_production_from_the_environment_names_the_missing_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("EVALFLOW_ENV", "production")
+    monkeypatch.setenv("EVALFLOW_INSTANCE", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        create_app()
