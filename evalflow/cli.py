@@ -1,8 +1,9 @@
-"""Command line: flask --app evalflow users|demo|letters|audit …"""
+"""Command line: flask --app evalflow users|demo|letters|audit|backup …"""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -16,6 +17,7 @@ users = AppGroup("users", help="Create users and API tokens.")
 demo = AppGroup("demo", help="Demo data: the 2008 National Contact Points call.")
 letters = AppGroup("letters", help="Award and decline letters.")
 audit_cli = AppGroup("audit", help="The audit trail.")
+backup_cli = AppGroup("backup", help="Back up and restore the database and the files.")
 
 
 def _fail(message: str) -> None:
@@ -111,9 +113,46 @@ def audit_verify_command() -> None:
     click.echo(f"Audit trail intact: {report.events} events, chain verified.")
 
 
+@backup_cli.command("create")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def backup_create_command(path: Path | None) -> None:
+    """Write one archive of the database and the files folder to PATH (a .tar.gz file, or a
+    folder; default: the instance folder's backups/). Safe while the app runs."""
+    from evalflow.backup import BackupError, create_backup, instance_of
+
+    destination = path or Path(current_app.config["INSTANCE_DIR"]) / "backups"
+    try:
+        result = create_backup(instance_of(current_app), destination)
+    except BackupError as error:
+        _fail(str(error))
+    for line in result.lines():
+        click.echo(line)
+    if result.missing_files:
+        sys.exit(2)
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_restore_command(path: Path) -> None:
+    """Restore the archive at PATH into this instance, whose database must hold no data; then
+    check the rows, the files and the audit trail."""
+    from evalflow.backup import BackupError, instance_of, restore_backup
+
+    db.session.remove()
+    db.engine.dispose()  # the SQLite file is replaced: hold no connection to it
+    try:
+        report = restore_backup(instance_of(current_app), path)
+    except BackupError as error:
+        _fail(str(error))
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        _fail("the restored instance does not match the backup (see above).")
+
+
 def register(app: Flask) -> None:
     """Add the command groups to `flask --app evalflow`."""
     from evalflow.jobs import jobs_cli
 
-    for group in (users, demo, letters, audit_cli, jobs_cli):
+    for group in (users, demo, letters, audit_cli, jobs_cli, backup_cli):
         app.cli.add_command(group)
