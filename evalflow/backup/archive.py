@@ -99,7 +99,8 @@ def write_archive(path: Path, manifest: dict[str, Any], dump: Path, files_dir: P
     fd, part = tempfile.mkstemp(dir=path.parent, prefix=".part-", suffix=".tar.gz")  # 0600
     try:
         with os.fdopen(fd, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+            with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6,
+                              format=tarfile.PAX_FORMAT) as tar:
                 text = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mode = len(text), 0o600
