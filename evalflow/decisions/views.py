@@ -242,9 +242,10 @@ def letters(code: str):
 @funding.get("/letters/<int:letter_id>.pdf")
 @officer_required
 def letter_pdf(letter_id: int):
-    """The stored PDF of an issued letter."""
+    """The stored PDF of an issued letter, downloaded as a file named after its folio (as the
+    institution's copy is)."""
     letter = db.session.get(Letter, letter_id)
     if letter is None or letter.state != LetterState.ISSUED or not letter.stored_name:
         abort(404)
     return send_file(path_of(letter.stored_name), mimetype="application/pdf",
-                     download_name=letter.folio.replace("/", "-") + ".pdf")
+                     download_name=letter.folio.replace("/", "-") + ".pdf", as_attachment=True)

@@ -1,0 +1,48 @@
+"""The institution's timeline of its proposal says "letter issued" when its letter is issued,
+never in the words of another thing's state: a letter's reserved state is stored as `pending`,
+which the pages otherwise read as a reviewer's "To declare"."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import refresh
+
+from evalflow.auth.passwords import set_password
+from evalflow.decisions.issuing import issue_letter_now
+from evalflow.extensions import db
+from tests.factories import Factory
+
+PASSWORD = "correct horse"
+
+
+def _sign_in(client: FlaskClient, user) -> None:
+    set_password(db.session, user, PASSWORD)
+    user.locale = "en"
+    db.session.commit()
+    refresh()
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def _letter_item(html: str) -> str:
+    """The timeline entry of the letter's issue."""
+    items = [item for item in re.findall(r"<li>(.*?)</li>", html, re.S)
+             if "issued" in item]
+    assert len(items) == 1, items
+    return items[0]
+
+
+def test_the_institutions_timeline_says_the_letter_was_issued(
+        app: Flask, client: FlaskClient, make: Factory):
+    applicant = make.user("applicant")
+    proposal = make.proposal(applicant=applicant, state="funded")
+    issue_letter_now(db.session, proposal, make.officer(), app.config)
+    _sign_in(client, applicant)
+    html = client.get(f"/institution/proposals/{proposal.id}").text
+    item = _letter_item(html)
+    assert "letter issued" in item
+    assert "To declare" not in item and "from " not in item
+    assert "from Reviewed to Funded" in html
