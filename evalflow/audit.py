@@ -170,15 +170,18 @@ def _discard_pending(session: Session, previous_transaction: Any) -> None:
 
 
 # What an applicant may read of its proposal's trail: never assignments, conflicts or reviews,
-# which would reveal who reviewed it.
-APPLICANT_VISIBLE = ("proposal", "document", "letter")
+# which would reveal who reviewed it; of its letter, only that it was issued (a rendering
+# failure is the agency's to fix, and its reason is technical).
+APPLICANT_VISIBLE = ("proposal", "document")
+APPLICANT_VISIBLE_ACTIONS = ("letter.issue",)
 
 
 def proposal_history(session: Session, proposal_id: int, *, internal: bool) -> list[AuditEvent]:
     """A proposal's trail in order; without `internal`, only what its applicant may see."""
     query = sa.select(AuditEvent).where(AuditEvent.proposal_id == proposal_id)
     if not internal:
-        query = query.where(AuditEvent.entity_type.in_(APPLICANT_VISIBLE))
+        query = query.where(sa.or_(AuditEvent.entity_type.in_(APPLICANT_VISIBLE),
+                                   AuditEvent.action.in_(APPLICANT_VISIBLE_ACTIONS)))
     return list(session.scalars(query.order_by(AuditEvent.seq)))
 
 

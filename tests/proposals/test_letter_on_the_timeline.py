@@ -46,3 +46,23 @@ def test_the_institutions_timeline_says_the_letter_was_issued(
     assert "letter issued" in item
     assert "To declare" not in item and "from " not in item
     assert "from Reviewed to Funded" in html
+
+
+def test_a_letter_that_failed_to_render_stays_off_the_institutions_timeline(
+        app: Flask, client: FlaskClient, make: Factory):
+    from evalflow.audit import proposal_history
+    from evalflow.decisions.services import record_failure, reserve_letter
+
+    applicant = make.user("applicant")
+    proposal = make.proposal(applicant=applicant, state="funded")
+    officer = make.officer()
+    letter = reserve_letter(db.session, proposal, officer)
+    db.session.commit()
+    record_failure(db.session, letter, "OSError: font cache unwritable", officer)
+    db.session.commit()
+    _sign_in(client, applicant)
+    html = client.get(f"/institution/proposals/{proposal.id}").text
+    assert "font cache" not in html and "OSError" not in html
+    assert "from Reviewed to Funded" in html
+    officers_view = [e.action for e in proposal_history(db.session, proposal.id, internal=True)]
+    assert "letter.fail" in officers_view  # the officers still see it, with its reason
