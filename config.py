@@ -53,6 +53,15 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.RQ_QUEUE_PREFIX = os.environ.get("EVALFLOW_QUEUE_PREFIX", "evalflow")
         self.MAIL_SENDER = os.environ.get("EVALFLOW_MAIL_SENDER", "evalflow <no-reply@localhost>")
+        # Mail goes to this SMTP server when set, to .eml files in OUTBOX_DIR when not.
+        self.SMTP_HOST = os.environ.get("EVALFLOW_SMTP_HOST", "")
+        self.SMTP_PORT = int(os.environ.get("EVALFLOW_SMTP_PORT", 587))
+        self.SMTP_USERNAME = os.environ.get("EVALFLOW_SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = os.environ.get("EVALFLOW_SMTP_PASSWORD", "")
+        self.SMTP_TLS = os.environ.get("EVALFLOW_SMTP_TLS", "starttls").strip().lower()
+        if self.SMTP_TLS not in ("starttls", "ssl", "none"):
+            raise ValueError("EVALFLOW_SMTP_TLS must be starttls, ssl or none")
+        self.SMTP_TIMEOUT = float(os.environ.get("EVALFLOW_SMTP_TIMEOUT", 30))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.PERMANENT_SESSION_LIFETIME = int(os.environ.get("EVALFLOW_SESSION_SECONDS", 8 * 3600))
@@ -86,3 +95,4 @@ class TestingConfig(Config):
         self.LETTER_PROCESSES = 1
         self.WTF_CSRF_ENABLED = False
         self.REDIS_URL = ""  # inline unless a test asks for Redis
+        self.SMTP_HOST = ""  # the outbox folder unless a test starts an SMTP server
