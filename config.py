@@ -96,3 +96,4 @@ class TestingConfig(Config):
         self.WTF_CSRF_ENABLED = False
         self.REDIS_URL = ""  # inline unless a test asks for Redis
         self.SMTP_HOST = ""  # the outbox folder unless a test starts an SMTP server
+        self.PUBLIC_URL = "http://localhost"  # links in mail open in the test client

@@ -16,11 +16,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from evalflow import mail
+from evalflow import notifications
 from evalflow.auth import passwords
 from evalflow.auth.forms import ForgotPasswordForm, HiddenNextForm, LoginForm, ResetPasswordForm
 from evalflow.auth.models import User
@@ -75,17 +74,8 @@ def forgot_password():
         email = form.email.data.strip().lower()
         user = db.session.scalars(sa.select(User).where(User.email == email)).first()
         if user is not None and user.active:
-            token = passwords.reset_token(user, current_app.config["SECRET_KEY"])
-            link = url_for("auth.reset_password", token=token, _external=True)
-            with force_locale(user.locale or "es"):
-                mail.send(mail.Message(
-                    to=user.email,
-                    subject=_("Reset your evalflow password"),
-                    body=_("Hello %(name)s,\n\nTo choose a new password, open this link within "
-                           "the next hour:\n\n%(link)s\n\nIf you did not ask for it, ignore "
-                           "this message; your password stays as it is.\n",
-                           name=user.name, link=link),
-                ))
+            notifications.password_reset_requested(user)
+            db.session.commit()  # the mail leaves once this commits
         flash(_("If an account uses that address, a link to reset its password is on its "
                 "way."), "info")
         return redirect(url_for("auth.login"))

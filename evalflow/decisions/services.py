@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from evalflow import storage, validation
+from evalflow import notifications, storage, validation
 from evalflow.auth.models import User
 from evalflow.calls.models import Call
 from evalflow.calls.services import next_number
@@ -195,6 +195,7 @@ def store_letter(
         values={"sha256": digest, "size": len(pdf), "stored_name": stored, "failure": None},
         data={"folio": letter.folio, "kind": letter.kind.value, "sha256": digest},
     )
+    notifications.letter_issued(session, letter)
     return letter
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from evalflow import audit, storage, validation
+from evalflow import audit, notifications, storage, validation
 from evalflow.auth.models import User
 from evalflow.calls.models import Call, CallState, Sector
 from evalflow.calls.services import next_number
@@ -183,9 +183,11 @@ def submit_proposal(
         .execution_options(populate_existing=True)
     )
     session.expire(proposal, ["budget_lines", "documents"])
-    return proposal_workflow.fire(
+    state = proposal_workflow.fire(
         session, proposal, "submit", actor, values={"submitted_at": at, "updated_at": at}, at=at
     )
+    notifications.submission_received(session, proposal)
+    return state
 
 
 def withdraw_proposal(session: Session, proposal: Proposal, actor: User) -> ProposalState:
@@ -218,6 +220,7 @@ def screen_proposal(
         )
     )
     session.flush()
+    notifications.eligibility_decided(session, proposal)
     return state
 
 

@@ -12,12 +12,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from evalflow import mail
+from evalflow import notifications
 from evalflow.auth.access import officer_required
 from evalflow.auth.models import Role, User
 from evalflow.calls.models import Call
@@ -201,19 +200,9 @@ def remind(code: str):
     """Mail each late reviewer once, in their language, listing their late proposals."""
     call = _call(code)
     late = load_board(call, utcnow()).late
-    link = url_for("reviewing.assignments", _external=True)
     for column in late:
-        reviewer = column.reviewer
-        references = "\n".join(f"- {a.proposal.reference}" for a in column.late)
-        with force_locale(reviewer.locale or "es"):
-            mail.send(mail.Message(
-                to=reviewer.email,
-                subject=_("Reminder: reviews due for %(call)s", call=call.code),
-                body=_("Hello %(name)s,\n\nThe due date has passed for your reviews of these "
-                       "proposals of %(call)s:\n\n%(references)s\n\nPlease declare any conflict "
-                       "of interest and submit your reviews here:\n\n%(link)s\n",
-                       name=reviewer.name, call=call.code, references=references, link=link),
-            ))
+        notifications.reviews_late(call, column.reviewer, column.late)
+    db.session.commit()  # the reminders leave once this commits
     flash(_("%(count)s reminders sent.", count=len(late)) if late
           else _("No reviewer is late."), "success" if late else "info")
     return _back(call)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from evalflow import audit, validation
+from evalflow import audit, notifications, validation
 from evalflow.auth.models import Role, User
 from evalflow.calls.models import Call
 from evalflow.database import utcnow
@@ -100,7 +100,9 @@ def assign_reviewer(
     ).first()
     if exists is not None:
         raise AlreadyExists(f"{reviewer.email} is already assigned to this proposal.")
-    return _create_assignment(session, proposal, reviewer.id, actor, at)
+    assignment = _create_assignment(session, proposal, reviewer.id, actor, at)
+    notifications.reviewers_assigned([assignment])
+    return assignment
 
 
 def _loads(session: Session, call_id: int, reviewers: list[User]) -> dict[int, int]:
@@ -151,9 +153,11 @@ def _top_up(
     ]
     plan = scoring.plan_assignments(needs, _loads(session, call.id, reviewers))
     by_id = {p.id: p for p in proposals}
-    return [_create_assignment(session, by_id[proposal_id], reviewer_id, actor, at,
-                               replacing=replacing)
-            for proposal_id, reviewer_id in plan]
+    created = [_create_assignment(session, by_id[proposal_id], reviewer_id, actor, at,
+                                  replacing=replacing)
+               for proposal_id, reviewer_id in plan]
+    notifications.reviewers_assigned(created)
+    return created
 
 
 def auto_assign(session: Session, call: Call, actor: User, *, at: datetime | None = None) -> int:
