@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from evalflow.auth.models import User
@@ -82,8 +83,16 @@ def issue_call_letters(
     processes: int = 1,
     chunk_size: int = 40,
     progress: Callable[[int], None] | None = None,
+    checkpoint: Callable[[BatchSummary], None] | None = None,
 ) -> BatchSummary:
-    """Issue every letter the decided call still owes. Commits as it goes (a batch job)."""
+    """Issue every letter the decided call still owes. Commits as it goes (a batch job).
+
+    `checkpoint(summary)` runs in the transaction that commits the reservations and then each
+    chunk, so whatever it writes (a batch's counts) is committed with exactly those letters.
+    `progress(n)` is told after each commit how many more letters were dealt with.
+    No transaction is open while a chunk renders. A letter issued meanwhile by another run
+    is counted as issued and not rendered again.
+    """
     if call.state != CallState.DECIDED:
         raise InvalidTransition(f"Letters are issued once the call is decided; {call.code} is "
                                 f"{call.state.value}.")
@@ -91,21 +100,41 @@ def issue_call_letters(
     summary = BatchSummary(owed=len(owed))
     pairs = [(proposal, letter or reserve_letter(session, proposal, actor))
              for proposal, letter in owed]
+    # Taken now, while the rows are loaded: folio, code and date never change once reserved.
+    contents = [letter_content(letter, proposal, config) for proposal, letter in pairs]
+    ids = [letter.id for _proposal, letter in pairs]
+    if checkpoint:
+        checkpoint(summary)
     session.commit()
     with letters.LetterPool(max(1, min(processes, len(pairs)))) as pool:
         for start in range(0, len(pairs), chunk_size):
-            chunk = pairs[start:start + chunk_size]
-            rendered = _render_chunk(
-                pool, [letter_content(letter, proposal, config) for proposal, letter in chunk]
-            )
-            for (_proposal, letter), result in zip(chunk, rendered, strict=True):
+            chunk = range(start, min(start + chunk_size, len(pairs)))
+            done = _issued(session, [ids[i] for i in chunk])
+            session.commit()  # end the read: hold no lock while rendering
+            todo = [i for i in chunk if ids[i] not in done]
+            summary.issued += len(chunk) - len(todo)
+            rendered = _render_chunk(pool, [contents[i] for i in todo])
+            for i, result in zip(todo, rendered, strict=True):
+                letter = pairs[i][1]
                 if isinstance(result, Exception):
                     record_failure(session, letter, f"{type(result).__name__}: {result}", actor)
-                    summary.failed += 1
+                    if letter.state == LetterState.ISSUED:  # by another run, meanwhile
+                        summary.issued += 1
+                    else:
+                        summary.failed += 1
                 else:
                     store_letter(session, letter, result, actor)
                     summary.issued += 1
+            if checkpoint:
+                checkpoint(summary)
             session.commit()
             if progress:
                 progress(len(chunk))
     return summary
+
+
+def _issued(session: Session, ids: list[int]) -> set[int]:
+    """Which of these letters are issued now."""
+    return set(session.scalars(
+        sa.select(Letter.id).where(Letter.id.in_(ids), Letter.state == LetterState.ISSUED)
+    ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import datetime
 from decimal import Decimal
@@ -187,9 +188,15 @@ def letter_content(letter: Letter, proposal: Proposal, config: dict[str, Any]) -
 def store_letter(
     session: Session, letter: Letter, pdf: bytes, actor: User | None
 ) -> Letter:
-    """Keep the rendered PDF and its SHA-256, and mark the letter issued."""
-    stored = storage.save_bytes("letters", pdf)
+    """Keep the rendered PDF and its SHA-256, and mark the letter issued.
+
+    Idempotent: when another run (a second batch, an applicant's download) issued the letter
+    meanwhile, that letter stands and these bytes are not kept.
+    """
+    if _issued_meanwhile(session, letter):
+        return letter
     digest = storage.sha256_hex(pdf)
+    stored = _save_letter_pdf(pdf, digest)
     letter_workflow.fire(
         session, letter, "issue", actor,
         values={"sha256": digest, "size": len(pdf), "stored_name": stored, "failure": None},
@@ -201,9 +208,30 @@ def store_letter(
 
 def record_failure(session: Session, letter: Letter, reason: str, actor: User | None) -> None:
     """Note why a letter could not be rendered; a later run tries again."""
+    if _issued_meanwhile(session, letter):
+        return
     letter_workflow.fire(
         session, letter, "fail", actor, reason=reason[:2000], values={"failure": reason[:2000]}
     )
+
+
+def _issued_meanwhile(session: Session, letter: Letter) -> bool:
+    """Lock the letter's row, reload it and say whether it is issued already."""
+    session.flush()
+    session.refresh(letter, with_for_update=True)
+    return letter.state == LetterState.ISSUED
+
+
+def _save_letter_pdf(pdf: bytes, digest: str) -> str:
+    """Store a letter's PDF under a name made of its SHA-256.
+
+    Rendering is deterministic, so a letter rendered again after a run died between writing
+    its file and committing lands on the same file instead of leaving a second copy.
+    """
+    name = f"letters/{digest}.pdf"
+    if not storage.path_of(name).exists():
+        os.replace(storage.path_of(storage.save_bytes("letters", pdf)), storage.path_of(name))
+    return name
 
 
 def owed_letters(session: Session, call: Call) -> list[tuple[Proposal, Letter | None]]:
