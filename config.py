@@ -49,6 +49,10 @@ class Config:
         self.LETTER_PROCESSES = int(
             os.environ.get("EVALFLOW_LETTER_PROCESSES", os.cpu_count() or 1)
         )
+        # A letter batch whose worker has shown no sign of life for this long may be replaced.
+        self.LETTER_BATCH_STALE_SECONDS = int(
+            os.environ.get("EVALFLOW_LETTER_BATCH_STALE_SECONDS", 300)
+        )
         # Background work (letter batches, mail) goes to RQ workers when set, inline if not.
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.RQ_QUEUE_PREFIX = os.environ.get("EVALFLOW_QUEUE_PREFIX", "evalflow")

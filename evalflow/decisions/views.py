@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -33,11 +33,18 @@ from evalflow.auth.access import officer_required
 from evalflow.auth.models import User
 from evalflow.calls.models import Call
 from evalflow.calls.services import get_call
+from evalflow.decisions.batches import (
+    BatchRunning,
+    NothingOwed,
+    batch_progress,
+    count_owed_letters,
+    latest_batch,
+    start_letter_batch,
+)
 from evalflow.decisions.funding_line import funding_line
-from evalflow.decisions.issuing import issue_call_letters
 from evalflow.decisions.models import Letter, LetterState
-from evalflow.decisions.services import decline_proposal, fund_proposal, owed_letters
-from evalflow.errors import BudgetExceeded, DomainError, NotFound, OverCap
+from evalflow.decisions.services import decline_proposal, fund_proposal
+from evalflow.errors import BudgetExceeded, DomainError, InvalidTransition, NotFound, OverCap
 from evalflow.extensions import db
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.reports.services import RankedProposal, ranking
@@ -215,28 +222,64 @@ def confirm_line(code: str):
 
 # Letters ---------------------------------------------------------------------------------------
 
-@funding.route("/<code>/letters", methods=["GET", "POST"])
+@funding.get("/<code>/letters")
 @officer_required
 def letters(code: str):
-    """Issue every letter a decided call owes; list the issued ones."""
+    """The call's letter batch and its progress, the failed letters with their reasons and
+    the issued ones."""
     call = _call(code)
-    summary = None
-    if request.method == "POST":
-        try:
-            summary = issue_call_letters(db.session, call, _me(), current_app.config)
-        except DomainError as error:
-            db.session.rollback()
-            flash(_refusal(error), "error")
-            return redirect(url_for("funding.letters", code=call.code))
-    issued = list(db.session.scalars(
+    batch = latest_batch(db.session, call)
+    progress = batch_progress(batch) if batch else None
+    found = list(db.session.scalars(
         sa.select(Letter)
-        .where(Letter.call_id == call.id, Letter.state == LetterState.ISSUED)
+        .where(Letter.call_id == call.id,
+               Letter.state.in_((LetterState.ISSUED, LetterState.FAILED)))
         .order_by(Letter.folio)
         .options(joinedload(Letter.proposal).joinedload(Proposal.institution))
     ))
-    owed = len(owed_letters(db.session, call))
-    return render_template("funding/letters.html", call=call, issued=issued, owed=owed,
-                           summary=summary, decided=call.state.value == "decided")
+    issued = [letter for letter in found if letter.state == LetterState.ISSUED]
+    failed = [letter for letter in found if letter.state == LetterState.FAILED]
+    return render_template(
+        "funding/letters.html", call=call, issued=issued, failed=failed, batch=progress,
+        owed=count_owed_letters(db.session, call), decided=call.state.value == "decided",
+    )
+
+
+@funding.post("/<code>/letters")
+@officer_required
+def start_letters(code: str):
+    """Start a batch issuing every letter the call owes, in the background."""
+    call = _call(code)
+    try:
+        batch = start_letter_batch(db.session, call, _me())
+    except DomainError as error:
+        db.session.rollback()
+        flash(_batch_refusal(error), "error")
+        return redirect(url_for("funding.letters", code=call.code))
+    owed = batch.owed
+    db.session.commit()  # without Redis the batch runs here, now
+    flash(_("Issuing %(count)s letters.", count=owed), "success")
+    return redirect(url_for("funding.letters", code=call.code))
+
+
+def _batch_refusal(error: DomainError) -> str:
+    if isinstance(error, BatchRunning):
+        return _("A batch is already issuing this call's letters; let it finish.")
+    if isinstance(error, NothingOwed):
+        return _("Every letter is issued already.")
+    if isinstance(error, InvalidTransition):
+        return _("Letters are issued once the call is decided.")
+    return _refusal(error)
+
+
+@funding.get("/<code>/letters/progress")
+@officer_required
+def letters_progress(code: str):
+    """The latest batch's progress as JSON, for the letters page to follow without a reload."""
+    call = _call(code)
+    batch = latest_batch(db.session, call)
+    return jsonify({"call": call.code,
+                    "batch": batch_progress(batch).as_json() if batch else None})
 
 
 @funding.get("/letters/<int:letter_id>.pdf")

@@ -245,7 +245,7 @@ def test_letters_of_a_decided_call_are_issued_and_listed(client, make):
     db.session.commit()
     signed_in(client)
     assert "2 letters are owed" in client.get(url(call, "/letters")).text
-    response = client.post(url(call, "/letters"))
+    response = client.post(url(call, "/letters"), follow_redirects=True)
     assert response.status_code == 200
     assert "2 issued, 0 failed, of 2 owed" in response.text
     letters = db.session.query(Letter).filter_by(call_id=call.id).all()
