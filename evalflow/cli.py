@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -12,6 +13,9 @@ from flask.cli import AppGroup
 from evalflow.database import write_intent
 from evalflow.errors import DomainError
 from evalflow.extensions import db
+
+if TYPE_CHECKING:
+    from evalflow.decisions.models import LetterBatch
 
 users = AppGroup("users", help="Create users and API tokens.")
 demo = AppGroup("demo", help="Demo data: the 2008 National Contact Points call.")
@@ -76,28 +80,108 @@ def demo_load_command() -> None:
 
 @letters.command("issue")
 @click.argument("call_code")
-def issue_letters_command(call_code: str) -> None:
-    """Issue every letter still owed for a decided call."""
-    from evalflow.calls.services import get_call
-    from evalflow.decisions.issuing import issue_call_letters
+@click.option("--no-wait", is_flag=True,
+              help="With REDIS_URL: only queue the batch for a worker, do not follow it.")
+def issue_letters_command(call_code: str, no_wait: bool) -> None:
+    """Issue every letter still owed for a decided call.
 
+    Without REDIS_URL the letters are issued here, with a progress bar. With it a worker
+    issues them and the command follows the batch until it ends. Exits with 0 when every
+    letter is issued, 2 when some failed, 1 when refused or when the batch stopped.
+    """
+    from evalflow.calls.services import get_call
+    from evalflow.decisions.batches import (
+        NothingOwed,
+        request_letter_batch,
+        run_letter_batch,
+        start_letter_batch,
+    )
+    from evalflow.jobs import redis_url
+
+    background = bool(redis_url())
     with write_intent():
         try:
             call = get_call(db.session, call_code)
-            from evalflow.decisions.services import owed_letters
-
-            owed = len(owed_letters(db.session, call))
-            with click.progressbar(length=owed, label="Issuing letters",
-                                   show_pos=True, file=sys.stdout) as bar:
-                summary = issue_call_letters(
-                    db.session, call, None, current_app.config,
-                    processes=current_app.config["LETTER_PROCESSES"], progress=bar.update,
-                )
+            batch = (start_letter_batch if background else request_letter_batch)(
+                db.session, call, None)
+            code, batch_id, owed = call.code, batch.id, batch.owed
+            db.session.commit()
+        except NothingOwed:
+            db.session.rollback()
+            click.echo(f"{call.code}: 0 issued, 0 failed, of 0 owed.")
+            return
         except DomainError as error:
             db.session.rollback()
             _fail(error.message)
-    click.echo(f"{call.code}: {summary.line()}.")
-    if summary.failed:
+        if not background:
+            with click.progressbar(length=owed, label="Issuing letters",
+                                   show_pos=True, file=sys.stdout) as bar:
+                try:
+                    run_letter_batch(batch_id, progress=bar.update)
+                except Exception:
+                    # Kept on the batch as its last error, unless even that failed.
+                    if _current_batch(batch_id).state.value != "failed":
+                        raise
+    if background and no_wait:
+        click.echo(f"{code}: batch {batch_id} queued for a worker, {owed} letters owed.")
+        return
+    if background:
+        _follow_batch(batch_id, owed)
+    _finish_batch(code, batch_id)
+
+
+def _current_batch(batch_id: int) -> LetterBatch:
+    """The batch as last committed (each read in a short transaction of its own)."""
+    import sqlalchemy as sa
+
+    from evalflow.decisions.models import LetterBatch
+
+    db.session.rollback()
+    return db.session.scalars(
+        sa.select(LetterBatch).where(LetterBatch.id == batch_id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _follow_batch(batch_id: int, owed: int, every: float = 0.5) -> None:
+    """Draw the progress of a batch a worker runs, until it ends or its worker is gone."""
+    import time
+
+    from evalflow.decisions.batches import is_stale
+
+    shown = 0
+    try:
+        with click.progressbar(length=owed, label="Issuing letters", show_pos=True,
+                               file=sys.stdout) as bar:
+            while True:
+                batch = _current_batch(batch_id)
+                bar.length = batch.owed or bar.length
+                done = batch.issued + batch.failed
+                bar.update(done - shown)
+                shown = done
+                if batch.state.value not in ("queued", "running") or is_stale(batch):
+                    break
+                db.session.rollback()
+                time.sleep(every)
+    except KeyboardInterrupt:
+        click.echo(f"\nBatch {batch_id} goes on in the background.")
+        sys.exit(130)
+
+
+def _finish_batch(code: str, batch_id: int) -> None:
+    """Print the batch's summary and exit with its outcome."""
+    from evalflow.decisions.batches import is_stale
+
+    batch = _current_batch(batch_id)
+    click.echo(f"{code}: {batch.issued} issued, {batch.failed} failed, of {batch.owed} owed.")
+    if batch.state.value == "failed":
+        _fail(f"the batch stopped: {batch.last_error}")
+    if is_stale(batch):
+        waiting = "since it was queued" if batch.state.value == "queued" else "for a while"
+        _fail(f"batch {batch_id} has shown no sign of life {waiting}; is a worker running? "
+              f"(flask --app evalflow jobs worker)")
+    db.session.rollback()
+    if batch.failed:
         sys.exit(2)
 
 
