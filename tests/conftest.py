@@ -157,4 +157,7 @@ def redis_queues(app: Flask) -> Iterator[str]:
                 for job_id in registry.get_job_ids():
                     registry.remove(job_id, delete_job=True)
             queue.delete(delete_jobs=True)
+        # What RQ keeps beside a queue (registries, worker records) is named after it too.
+        for key in connection.scan_iter(match=f"*{prefix}*", count=1000):
+            connection.delete(key)
         connection.close()

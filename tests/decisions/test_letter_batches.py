@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from evalflow import jobs, storage
+from evalflow import storage
 from evalflow.audit import AuditEvent, verify_chain
 from evalflow.calls.models import Call
 from evalflow.calls.services import transition_call
@@ -348,17 +347,6 @@ def test_the_command_exits_1_when_refused(runner, make):
 
 # On Redis, with real worker processes ----------------------------------------------------------
 
-@pytest.fixture
-def letter_queues(redis_queues: str) -> Iterator[str]:
-    """The test's own queues, and afterwards every key of theirs gone, including what a
-    killed worker leaves behind (its registration, the job it had started)."""
-    yield redis_queues
-    connection = jobs.redis_connection(REDIS_URL)
-    for key in connection.scan_iter(f"*{redis_queues}*"):
-        connection.delete(key)
-    connection.close()
-
-
 def request(method, *args: Any, **kwargs: Any) -> Any:
     """A page request in a transaction of its own, as on a server: the test client shares
     the test's session, which may still hold a snapshot older than the worker's commits."""
@@ -410,7 +398,7 @@ def wait_for(condition, timeout: float = 60, every: float = 0.05) -> Any:
 
 
 @pytest.mark.redis
-def test_a_worker_issues_the_batch_the_page_started(client, make, app, letter_queues):
+def test_a_worker_issues_the_batch_the_page_started(client, make, app, redis_queues):
     call = decided_call(make, funded=2, declined=2)
     signed_in(client)
     request(client.post, page(call))
@@ -421,7 +409,7 @@ def test_a_worker_issues_the_batch_the_page_started(client, make, app, letter_qu
     db.session.rollback()
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "evalflow", "jobs", "worker", "--burst"],
-        cwd=ROOT, env=environment(app, letter_queues), capture_output=True, text=True,
+        cwd=ROOT, env=environment(app, redis_queues), capture_output=True, text=True,
         timeout=120)
     assert result.returncode == 0, result.stderr
     html = request(client.get, page(call)).text
@@ -432,13 +420,13 @@ def test_a_worker_issues_the_batch_the_page_started(client, make, app, letter_qu
 
 @pytest.mark.redis
 def test_a_worker_killed_part_way_leaves_a_batch_that_a_new_one_finishes(
-        client, make, app, letter_queues, tmp_path):
+        client, make, app, redis_queues, tmp_path):
     call = decided_call(make, funded=3, declined=7)
     bad = references(call)[8]
     signed_in(client)
     request(client.post, page(call))
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    worker = letters_worker(app, letter_queues, EVALFLOW_TEST_RENDER_DELAY="0.4",
+    worker = letters_worker(app, redis_queues, EVALFLOW_TEST_RENDER_DELAY="0.4",
                          EVALFLOW_TEST_CHUNK_SIZE="2", EVALFLOW_TEST_RENDER_LOG=str(first_log),
                          EVALFLOW_TEST_FAIL_REFERENCES=bad)
     try:
@@ -477,7 +465,7 @@ def test_a_worker_killed_part_way_leaves_a_batch_that_a_new_one_finishes(
     assert "has shown no sign of life" in html and "Issue all owed letters" in html
     request(client.post, page(call))
     db.session.rollback()
-    finish(letters_worker(app, letter_queues, EVALFLOW_TEST_RENDER_LOG=str(second_log),
+    finish(letters_worker(app, redis_queues, EVALFLOW_TEST_RENDER_LOG=str(second_log),
                        EVALFLOW_TEST_FAIL_REFERENCES=bad))
 
     given_up, resumed = fresh_batches(call)
@@ -499,14 +487,14 @@ def test_a_worker_killed_part_way_leaves_a_batch_that_a_new_one_finishes(
 
 @pytest.mark.redis
 def test_two_batches_running_at_once_issue_each_letter_once(
-        client, make, app, letter_queues, tmp_path):
+        client, make, app, redis_queues, tmp_path):
     """A worker that was only slow, not dead: its batch is given up as stale, a second
     worker runs the new batch over the same letters, and the slow one stops at its next
     chunk without storing anything twice."""
     call = decided_call(make, funded=2, declined=4)
     signed_in(client)
     request(client.post, page(call))
-    slow = letters_worker(app, letter_queues, EVALFLOW_TEST_RENDER_DELAY="1.2",
+    slow = letters_worker(app, redis_queues, EVALFLOW_TEST_RENDER_DELAY="1.2",
                        EVALFLOW_TEST_CHUNK_SIZE="3")
     try:
         [first] = wait_for(lambda: [b for b in fresh_batches(call) if b.issued >= 3])
@@ -514,7 +502,7 @@ def test_two_batches_running_at_once_issue_each_letter_once(
         wait_for(lambda: first.heartbeat_at < utcnow() - timedelta(seconds=1.2))
         request(client.post, page(call))
         db.session.rollback()
-        finish(letters_worker(app, letter_queues))
+        finish(letters_worker(app, redis_queues))
         finish(slow)
     finally:
         if slow.poll() is None:
@@ -527,25 +515,25 @@ def test_two_batches_running_at_once_issue_each_letter_once(
 
 
 @pytest.mark.redis
-def test_the_command_queues_the_batch_and_follows_a_worker(runner, make, app, letter_queues):
+def test_the_command_queues_the_batch_and_follows_a_worker(runner, make, app, redis_queues):
     call = decided_call(make)
     result = runner.invoke(args=["letters", "issue", call.code, "--no-wait"])
     assert result.exit_code == 0, result.output
     [batch] = fresh_batches(call)
     assert f"{call.code}: batch {batch.id} queued for a worker, 3 letters owed." in result.output
     assert batch.state == BatchState.QUEUED and fresh_letters(call) == []
-    finish(letters_worker(app, letter_queues))
+    finish(letters_worker(app, redis_queues))
     assert fresh_batches(call)[0].state == BatchState.FINISHED
 
     other = decided_call(make, funded=1, declined=3)
     failing_ref = references(other)[3]
     db.session.rollback()
-    env = environment(app, letter_queues)
+    env = environment(app, redis_queues)
     command = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "evalflow", "letters", "issue", other.code],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_for(lambda: fresh_batches(other))
-    worker = letters_worker(app, letter_queues, EVALFLOW_TEST_RENDER_DELAY="0.2",
+    worker = letters_worker(app, redis_queues, EVALFLOW_TEST_RENDER_DELAY="0.2",
                          EVALFLOW_TEST_FAIL_REFERENCES=failing_ref)
     output, _ = command.communicate(timeout=120)
     finish(worker)
@@ -556,7 +544,7 @@ def test_the_command_queues_the_batch_and_follows_a_worker(runner, make, app, le
 
 @pytest.mark.redis
 def test_the_command_gives_up_following_a_batch_no_worker_takes(runner, make, app,
-                                                                 letter_queues):
+                                                                 redis_queues):
     call = decided_call(make, funded=0, declined=1)
     app.config["LETTER_BATCH_STALE_SECONDS"] = 1
     result = runner.invoke(args=["letters", "issue", call.code])
