@@ -13,7 +13,7 @@ Command-line flags override what is set here (the tests' live server does so for
 | `EVALFLOW_TIMEOUT` | 60 | seconds a request may take before its worker is replaced |
 | `EVALFLOW_PRELOAD` | 1 | build the app once in the master, before forking workers |
 | `FORWARDED_ALLOW_IPS` | `127.0.0.1,::1` | proxies whose X-Forwarded-Proto gunicorn trusts |
-| `EVALFLOW_MAX_REQUESTS` | 2000 | requests after which a worker is replaced (0: never) |
+| `EVALFLOW_MAX_REQUESTS` | 10000 | requests after which a worker is replaced (0: never) |
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ timeout = int(os.environ.get("EVALFLOW_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5  # seconds, for gthread behind a proxy that reuses connections
 
-# Replacing a worker now and then caps whatever a long-lived process slowly accumulates.
-max_requests = int(os.environ.get("EVALFLOW_MAX_REQUESTS", 2000))
+# Replacing a worker now and then caps whatever a long-lived process slowly accumulates; not
+# too often, since a new worker compiles its templates and opens its connections again.
+max_requests = int(os.environ.get("EVALFLOW_MAX_REQUESTS", 10000))
 max_requests_jitter = max_requests // 10
 
 # Preloading builds the app once in the master: workers share its memory, start at once,
