@@ -74,7 +74,7 @@ def _finish(response: Response) -> Response:
     response.headers[HEADER] = rid
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 2) if started else None
-    path = _loggable_path()
+    path = loggable_path()
     fields: dict[str, Any] = {
         "method": request.method,
         "path": path,
@@ -92,7 +92,8 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def _loggable_path() -> str:
+def loggable_path() -> str:
+    """The request's path with its secret parts (a reset token) replaced by their names."""
     path = request.path
     for name, value in (request.view_args or {}).items():
         if name in SECRET_VIEW_ARGS and isinstance(value, str) and value:

@@ -95,6 +95,22 @@ def test_query_values_and_reset_tokens_are_never_logged(json_client, capsys):
     assert '"path": "/auth/reset/<token>"' in output
 
 
+def test_an_unexpected_error_on_the_reset_page_logs_no_token(
+        json_app, json_client, capsys, monkeypatch):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("evalflow.auth.passwords.user_for_reset", broken)
+    json_app.config["PROPAGATE_EXCEPTIONS"] = False
+    capsys.readouterr()
+    response = json_client.get("/auth/reset/IjEi.secret-reset-token.Zm9v")
+    assert response.status_code == 500
+    output = capsys.readouterr().err
+    assert "unhandled error on GET /auth/reset/<token>" in output
+    assert "the database went away" in output  # the traceback is kept
+    assert "secret-reset-token" not in output
+
+
 def test_the_proxys_request_id_is_kept_and_echoed(json_client, capsys):
     capsys.readouterr()
     nginx_id = "4f0c8e1ad5b34c6e9d2f7a1b3c5d7e9f"

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from evalflow.errors import DomainError
 from evalflow.extensions import db
+from evalflow.request_log import loggable_path
 
 _HTTP_CODES = {
     400: "malformed", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
@@ -57,7 +58,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("unhandled error on %s %s", request.method, loggable_path())
         if not _wants_json():
             return "Internal server error", 500
         return _json_error(500, "internal_error", "Something went wrong on our side.")
