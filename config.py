@@ -31,6 +31,11 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
         self.SQLALCHEMY_DATABASE_URI = _database_url(self.INSTANCE_DIR)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        url = self.SQLALCHEMY_DATABASE_URI
+        if url.startswith("postgresql") and "connect_timeout=" not in url:
+            # An unreachable database host fails a request (and /health) in seconds instead
+            # of holding a worker; a connect_timeout given in DATABASE_URL is kept.
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"connect_timeout": 5}
         self.FILES_DIR = Path(os.environ.get("EVALFLOW_FILES", self.INSTANCE_DIR / "files"))
         self.OUTBOX_DIR = Path(os.environ.get("EVALFLOW_OUTBOX", self.INSTANCE_DIR / "outbox"))
         self.MAX_UPLOAD_BYTES = int(os.environ.get("EVALFLOW_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))

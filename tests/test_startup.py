@@ -39,3 +39,15 @@ def test_production_from_the_environment_names_the_missing_secret(monkeypatch, t
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
         create_app()
+
+
+def test_postgresql_connections_give_up_after_five_seconds_unless_the_url_says(
+        monkeypatch) -> None:
+    from config import Config
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@db.internal/evalflow")
+    assert Config().SQLALCHEMY_ENGINE_OPTIONS["connect_args"] == {"connect_timeout": 5}
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@db.internal/evalflow?connect_timeout=2")
+    assert "connect_args" not in Config().SQLALCHEMY_ENGINE_OPTIONS
+    monkeypatch.delenv("DATABASE_URL")
+    assert "connect_args" not in Config().SQLALCHEMY_ENGINE_OPTIONS  # SQLite
