@@ -21,6 +21,7 @@ or reach the network.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -277,6 +278,11 @@ def render_letter_pdf_naive(content: LetterContent) -> bytes:
 
 
 def _init_worker() -> None:
+    # A forked renderer must never use the database connections it inherited.
+    from evalflow.extensions import db
+
+    with contextlib.suppress(RuntimeError):  # no app context: nothing was inherited
+        db.engine.dispose(close=False)
     _get_state()
 
 
