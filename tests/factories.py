@@ -181,3 +181,22 @@ class ApiClient:
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+SIGN_IN_PASSWORD = "correct horse"
+
+
+def sign_in(client: Any, user: User, *, locale: str = "en") -> User:
+    """Give the user a known password and a language, and sign in through the login form."""
+    from flask_babel import refresh
+
+    from evalflow.auth.passwords import set_password
+
+    set_password(db.session, user, SIGN_IN_PASSWORD)
+    user.locale = locale
+    db.session.commit()
+    refresh()  # the test's app context may hold the previous user's locale
+    response = client.post("/auth/login",
+                           data={"email": user.email, "password": SIGN_IN_PASSWORD})
+    assert response.status_code == 302, response.text
+    return user

@@ -5,23 +5,8 @@ and to screening."""
 from __future__ import annotations
 
 from flask.testing import FlaskClient
-from flask_babel import refresh
 
-from evalflow.auth.passwords import set_password
-from evalflow.extensions import db
-from tests.factories import Factory
-
-PASSWORD = "correct horse"
-
-
-def _sign_in_officer(client: FlaskClient, make: Factory) -> None:
-    officer = make.officer()
-    set_password(db.session, officer, PASSWORD)
-    officer.locale = "en"
-    db.session.commit()
-    refresh()
-    response = client.post("/auth/login", data={"email": officer.email, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.factories import Factory, sign_in
 
 
 def _row(html: str, code: str) -> str:
@@ -32,7 +17,7 @@ def test_the_list_links_each_call_to_its_board_ranking_and_dashboard(
         client: FlaskClient, make: Factory):
     opened = make.call(code="LINKS-OPEN")
     draft = make.call(code="LINKS-DRAFT", state="draft")
-    _sign_in_officer(client, make)
+    sign_in(client, make.officer())
     html = client.get("/officer/calls/").text
     row = _row(html, opened.code)
     for href in (f"/officer/assignments/{opened.code}", f"/officer/funding/{opened.code}",
@@ -47,7 +32,7 @@ def test_the_calls_pages_lead_back_to_the_calls_and_screening(
         client: FlaskClient, make: Factory):
     call = make.call(code="LINKS-BACK")
     proposal = make.proposal(call=call, state="reviewed")
-    _sign_in_officer(client, make)
+    sign_in(client, make.officer())
     for path in (f"/officer/assignments/{call.code}", f"/officer/funding/{call.code}",
                  f"/officer/funding/{call.code}/proposals/{proposal.id}",
                  f"/officer/funding/{call.code}/letters", f"/officer/reports/{call.code}",

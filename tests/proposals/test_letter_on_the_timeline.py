@@ -8,23 +8,10 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_babel import refresh
 
-from evalflow.auth.passwords import set_password
 from evalflow.decisions.issuing import issue_letter_now
 from evalflow.extensions import db
-from tests.factories import Factory
-
-PASSWORD = "correct horse"
-
-
-def _sign_in(client: FlaskClient, user) -> None:
-    set_password(db.session, user, PASSWORD)
-    user.locale = "en"
-    db.session.commit()
-    refresh()
-    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.factories import Factory, sign_in
 
 
 def _letter_item(html: str) -> str:
@@ -40,7 +27,7 @@ def test_the_institutions_timeline_says_the_letter_was_issued(
     applicant = make.user("applicant")
     proposal = make.proposal(applicant=applicant, state="funded")
     issue_letter_now(db.session, proposal, make.officer(), app.config)
-    _sign_in(client, applicant)
+    sign_in(client, applicant)
     html = client.get(f"/institution/proposals/{proposal.id}").text
     item = _letter_item(html)
     assert "letter issued" in item
@@ -60,7 +47,7 @@ def test_a_letter_that_failed_to_render_stays_off_the_institutions_timeline(
     db.session.commit()
     record_failure(db.session, letter, "OSError: font cache unwritable", officer)
     db.session.commit()
-    _sign_in(client, applicant)
+    sign_in(client, applicant)
     html = client.get(f"/institution/proposals/{proposal.id}").text
     assert "font cache" not in html and "OSError" not in html
     assert "from Reviewed to Funded" in html

@@ -8,23 +8,10 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_babel import refresh
 
-from evalflow.auth.passwords import set_password
 from evalflow.decisions.issuing import issue_letter_now
 from evalflow.extensions import db
-from tests.factories import Factory
-
-PASSWORD = "correct horse"
-
-
-def _sign_in(client: FlaskClient, user) -> None:
-    set_password(db.session, user, PASSWORD)
-    user.locale = "en"
-    db.session.commit()
-    refresh()
-    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
+from tests.factories import Factory, sign_in
 
 
 def _letter_item(html: str) -> str:
@@ -41,7 +28,7 @@ def test_the_officers_timeline_names_the_issued_letter_and_its_folio(
     proposal = make.proposal(call=call, state="funded")
     officer = make.officer()
     letter = issue_letter_now(db.session, proposal, officer, app.config)
-    _sign_in(client, officer)
+    sign_in(client, officer)
     html = client.get(f"/officer/reports/{call.code}/proposals/{proposal.id}/history").text
     item = _letter_item(html)
     assert "Letter issued" in item and letter.folio in item
