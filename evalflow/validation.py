@@ -11,6 +11,7 @@ import unicodedata
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evalflow.errors import ValidationFailed
@@ -173,3 +174,15 @@ def object_list(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise FieldError("Give a list of objects.")
     return value
+
+
+def local_path(target: str | None) -> str | None:
+    """A path on this site to go back to after a form, or None: never an open redirect
+    (`//host`, `/\\host` and `https://host` all leave the site)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if (parts.scheme or parts.netloc or not target.startswith("/")
+            or target.startswith(("//", "/\\")) or any(c in target for c in "\r\n\t")):
+        return None
+    return target

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -26,18 +24,9 @@ from evalflow.auth.models import User
 from evalflow.auth.services import check_password
 from evalflow.extensions import db
 from evalflow.i18n import LANGUAGES
+from evalflow.validation import local_path
 
 auth = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @auth.route("/login", methods=["GET", "POST"])
@@ -51,7 +40,7 @@ def login():
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or url_for("public.home"))
+            return redirect(local_path(request.args.get("next")) or url_for("public.home"))
         form.password.errors.append(_("The email or the password is not right."))
     return render_template("auth/login.html", form=form)
 
@@ -109,7 +98,7 @@ def set_language(code: str):
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("public.home"))
+    return redirect(local_path(request.form.get("next")) or url_for("public.home"))
 
 
 @auth.get("/account")
