@@ -8,13 +8,21 @@ reviewed by three of 60 reviewers, the best funded within the budget, the weakes
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from bench import dataset
 from evalflow.auth.services import create_user
+from evalflow.decisions.views import RANKING_PER_PAGE
 from evalflow.extensions import db
+from evalflow.proposals.models import Proposal
+from evalflow.reports.services import RANKED
+from evalflow.reviews.board import ON_BOARD
+from evalflow.reviews.board import PER_PAGE as BOARD_PER_PAGE
 
 SMALL, LARGE = 20, 1000
 CALL = dataset.CALL_CODE
@@ -67,16 +75,50 @@ def test_list_pages_send_the_same_queries_for_1000_proposals_as_for_20(
 
     assert {path: count for path, (count, _) in large.items()} == \
            {path: count for path, (count, _) in small.items()}
-    # The lists really hold the proposals: the ranking and the export grow with the call.
-    for path in (f"/officer/funding/{CALL}", f"/officer/reports/{CALL}/export.csv"):
-        assert large[path][1] > 20 * small[path][1], path
+    # The lists really hold the proposals: the export grows with the call, and the paged
+    # lists fill their pages.
+    export = f"/officer/reports/{CALL}/export.csv"
+    assert large[export][1] > 20 * small[export][1]
+    for path in (f"/officer/funding/{CALL}", f"/officer/assignments/{CALL}"):
+        assert large[path][1] > 2 * small[path][1], path
 
 
-def test_the_ranking_of_1000_proposals_lists_every_reviewed_one(
+def _rows(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr id="proposal-(\d+)"', html)]
+
+
+@pytest.mark.parametrize(("path", "per_page", "states"), [
+    (f"/officer/funding/{CALL}", RANKING_PER_PAGE, RANKED),  # reviewed, funded, declined
+    (f"/officer/assignments/{CALL}", BOARD_PER_PAGE, ON_BOARD),  # still to decide
+], ids=["ranking", "board"])
+def test_a_call_of_1000_proposals_is_shown_in_pages_that_hold_each_once(
+        app: Flask, client: FlaskClient, path: str, per_page: int, states: tuple) -> None:
+    _load_call(LARGE)
+    client.post("/auth/login", data={"email": "officer.scale@example.mx",
+                                     "password": PASSWORD})
+    listed = set(db.session.scalars(sa.select(Proposal.id).where(Proposal.state.in_(states))))
+    pages = -(-len(listed) // per_page)
+    assert pages > 1
+    seen: list[int] = []
+    for number in range(1, pages + 1):
+        html = client.get(f"{path}?page={number}").text
+        assert f"Page {number} of {pages}" in html
+        assert ("Next page" in html) == (number < pages)
+        assert ("Previous page" in html) == (number > 1)
+        rows = _rows(html)
+        assert len(rows) == (per_page if number < pages else len(listed) - per_page * (pages - 1))
+        seen += rows
+    assert len(seen) == len(set(seen)) and set(seen) == listed
+    assert _rows(client.get(f"{path}?page=abc").text) == seen[:per_page]  # page 1
+
+
+def test_the_ranking_pages_keep_the_order_and_the_sector_filter(
         app: Flask, client: FlaskClient) -> None:
     _load_call(LARGE)
     client.post("/auth/login", data={"email": "officer.scale@example.mx",
                                      "password": PASSWORD})
-    page = client.get(f"/officer/funding/{CALL}").text
-    assert page.count('id="proposal-') == LARGE
-    assert f"{CALL}-1000" in page
+    last = client.get(f"/officer/funding/{CALL}?page=10").text
+    ranks = [int(r) for r in re.findall(r'<tr id="proposal-\d+">\s*<td>(\d+)</td>', last)]
+    assert ranks == list(range(901, 1001))
+    tic = client.get(f"/officer/funding/{CALL}?sector=TIC").text  # 100+ of the 1,000
+    assert f"/officer/funding/{CALL}?page=2&amp;sector=TIC" in tic

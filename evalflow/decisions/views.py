@@ -46,11 +46,13 @@ from evalflow.decisions.models import Letter, LetterState
 from evalflow.decisions.services import decline_proposal, fund_proposal
 from evalflow.errors import BudgetExceeded, DomainError, InvalidTransition, NotFound, OverCap
 from evalflow.extensions import db
+from evalflow.paging import requested_page
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.reports.services import RankedProposal, ranking
 from evalflow.reviews.forms import translate
 from evalflow.reviews.services import review_scores, submitted_reviews
 from evalflow.storage import path_of
+from evalflow.validation import local_path
 
 funding = Blueprint("funding", __name__, url_prefix="/officer/funding")
 
@@ -101,6 +103,8 @@ def _refusal(error: DomainError) -> str:
 # Ranking and funding ---------------------------------------------------------------------------
 
 SPREAD_WARNING = Decimal("2")
+# Ranked proposals per page; the funding line and the budget always cover the whole call.
+RANKING_PER_PAGE = 100
 
 
 @funding.get("/<code>", endpoint="ranking")
@@ -109,16 +113,18 @@ def ranking_page(code: str):
     """The reviewed proposals best first, the budget bar and the proposed funding line."""
     call = _call(code)
     sector = request.args.get("sector") or None
-    rows, total = ranking(db.session, call, sector=sector)
+    page = requested_page(RANKING_PER_PAGE)
+    rows, total = ranking(db.session, call, sector=sector, offset=page.offset, limit=page.size)
     awarded = call.awarded_total
     remaining = call.total_budget - awarded
-    undecided = rows if sector is None else ranking(db.session, call)[0]
+    undecided = ranking(db.session, call)[0]
     to_fund, reserve = funding_line(
         [r for r in undecided if r.state == ProposalState.REVIEWED], remaining, call.max_award
     )
     share = int(awarded * 100 / call.total_budget) if call.total_budget else 0
     return render_template(
         "funding/ranking.html", call=call, rows=rows, total=total, sector=sector,
+        page=page.of(total),
         awarded=awarded, remaining=remaining, share=min(share, 100), to_fund=to_fund,
         reserve=reserve, spread_warning=SPREAD_WARNING, fund_form=FundForm(),
         decline_form=DeclineForm(),
@@ -142,7 +148,9 @@ def proposal(code: str, proposal_id: int):
 
 
 def _back(call: Call):
-    return redirect(request.form.get("next") or url_for("funding.ranking", code=call.code))
+    """Back to the page the form was on (a page of the ranking, a proposal's reviews)."""
+    return redirect(local_path(request.form.get("next"))
+                    or url_for("funding.ranking", code=call.code))
 
 
 @funding.post("/<code>/proposals/<int:proposal_id>/fund")

@@ -19,11 +19,12 @@ from sqlalchemy.orm import joinedload
 from evalflow import notifications
 from evalflow.auth.access import officer_required
 from evalflow.auth.models import Role, User
-from evalflow.calls.models import Call
+from evalflow.calls.models import Call, Sector
 from evalflow.calls.services import get_call
 from evalflow.database import utcnow
 from evalflow.errors import DomainError, NotFound
 from evalflow.extensions import db
+from evalflow.paging import Page, requested_page
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.reviews.forms import translate
 from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
@@ -77,31 +78,43 @@ class Board:
     reviewers: list[ReviewerColumn]
     cells: dict[tuple[int, int], ReviewAssignment]
     late: list[ReviewerColumn]
+    page: Page
 
 
-def load_board(call: Call, now: datetime) -> Board:
-    """The call's proposals, assignments and reviewers in three queries."""
+# A page of the board holds this many proposals: each row has a cell per reviewer.
+PER_PAGE = 50
+
+
+def load_board(call: Call, now: datetime, page: Page | None = None) -> Board:
+    """A page of the call's proposals, and every reviewer's load, sectors, conflicts and
+    late reviews over the whole call, in four queries."""
+    page = page or Page(1, PER_PAGE)
+    on_board = (Proposal.call_id == call.id, Proposal.state.in_(ON_BOARD))
+    total = db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(*on_board)) or 0
     proposals = list(db.session.scalars(
         sa.select(Proposal)
-        .where(Proposal.call_id == call.id, Proposal.state.in_(ON_BOARD))
+        .where(*on_board)
         .order_by(Proposal.number)
+        .offset(page.offset).limit(page.size)
         .options(joinedload(Proposal.institution), joinedload(Proposal.sector))
     ))
-    assignments = list(db.session.scalars(
-        sa.select(ReviewAssignment)
+    assignments = db.session.execute(
+        sa.select(ReviewAssignment, Sector.code)
         .join(Proposal, Proposal.id == ReviewAssignment.proposal_id)
+        .outerjoin(Sector, Sector.id == Proposal.sector_id)
         .where(Proposal.call_id == call.id)
         .options(joinedload(ReviewAssignment.review))
-    ))
+    ).all()
     reviewers = list(db.session.scalars(
         sa.select(User).where(User.role == Role.REVIEWER, User.active.is_(True))
         .order_by(User.name, User.id)
     ))
     columns = {r.id: ReviewerColumn(r) for r in reviewers}
-    by_id = {p.id: p for p in proposals}
+    shown = {p.id for p in proposals}
     cells: dict[tuple[int, int], ReviewAssignment] = {}
-    for a in assignments:
-        cells[(a.proposal_id, a.reviewer_id)] = a
+    for a, sector in assignments:
+        if a.proposal_id in shown:
+            cells[(a.proposal_id, a.reviewer_id)] = a
         column = columns.get(a.reviewer_id)
         if column is None:
             continue
@@ -109,13 +122,12 @@ def load_board(call: Call, now: datetime) -> Board:
             column.conflicts += 1
             continue
         column.load += 1
-        proposal = by_id.get(a.proposal_id)
-        if proposal is not None and proposal.sector is not None:
-            column.sectors.add(proposal.sector.code)
+        if sector is not None:
+            column.sectors.add(sector)
         if is_late(a, now):
             column.late.append(a)
     ordered = list(columns.values())
-    return Board(proposals, ordered, cells, [c for c in ordered if c.late])
+    return Board(proposals, ordered, cells, [c for c in ordered if c.late], page.of(total))
 
 
 @board.get("/<code>", endpoint="call")
@@ -124,13 +136,16 @@ def call_board(code: str):
     """Proposals × reviewers: who is assigned, conflicted, late; the reviewers' loads."""
     call = _call(code)
     now = utcnow()
-    return render_template("board/call.html", call=call, board=load_board(call, now), now=now,
+    board_page = load_board(call, now, requested_page(PER_PAGE))
+    return render_template("board/call.html", call=call, board=board_page, now=now,
                            AssignmentState=AssignmentState, ReviewState=ReviewState,
                            is_late=is_late)
 
 
 def _back(call: Call):
-    return redirect(url_for("board.call", code=call.code))
+    """Back to the board, on the page the officer acted from."""
+    page = request.form.get("page", type=int)
+    return redirect(url_for("board.call", code=call.code, page=page if page and page > 1 else None))
 
 
 @board.post("/<code>/auto")

@@ -16,7 +16,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     send_file,
     url_for,
 )
@@ -28,6 +27,7 @@ from evalflow.auth.access import reviewer_required
 from evalflow.auth.models import User
 from evalflow.errors import DomainError, NotFound, ValidationFailed
 from evalflow.extensions import db
+from evalflow.paging import requested_page
 from evalflow.proposals.rules import budget_total
 from evalflow.reviews.forms import (
     DeclarationForm,
@@ -101,17 +101,14 @@ def progress(assignment: ReviewAssignment) -> str:
 @reviewer_required
 def assignments():
     """My assignments with their due dates and progress."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = my_assignments(
-        db.session, _me(), offset=(page - 1) * PER_PAGE, limit=PER_PAGE
-    )
+    page = requested_page(PER_PAGE)
+    rows, total = my_assignments(db.session, _me(), offset=page.offset, limit=page.size)
     items = [(a, progress(a)) for a in rows]
     counts: dict[str, int] = {}
     for _a, step in items:
         counts[step] = counts.get(step, 0) + 1
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template("reviewing/assignments.html", items=items, counts=counts,
-                           total=total, page=page, pages=pages)
+                           total=total, page=page.of(total))
 
 
 def _total(scores: dict[str, Decimal], assignment: ReviewAssignment) -> Decimal | None:

@@ -148,6 +148,28 @@ def test_an_officer_funds_within_the_budget(client, world):
     assert "is funded" in html
 
 
+@pytest.mark.parametrize(("next_path", "back_to"), [
+    ("/officer/funding/{code}?page=2&sector=SAL", "/officer/funding/{code}?page=2&sector=SAL"),
+    ("https://evil.example/", "/officer/funding/{code}"),
+    ("//evil.example/", "/officer/funding/{code}"),
+])
+def test_after_funding_the_officer_is_back_on_the_page_of_the_ranking_they_were_on(
+        client, world, next_path, back_to):
+    signed_in(client)
+    code = world["call"].code
+    response = client.post(url(world["call"], f"/proposals/{world['top'].id}/fund"),
+                           data={"amount": "900000.00", "next": next_path.format(code=code)})
+    assert response.headers["Location"] == back_to.format(code=code)
+
+
+def test_each_fund_and_decline_form_on_the_ranking_returns_to_its_page(client, world):
+    signed_in(client)
+    html = client.get(url(world["call"], "?sector=SAL")).text
+    table = html.split('<table id="ranking">')[1].split("</table>")[0]
+    back = f'name="next" value="/officer/funding/{world["call"].code}?sector=SAL"'
+    assert table.count(back) == 2  # the middle proposal (SAL): fund and decline
+
+
 def test_funding_over_the_budget_is_refused_with_a_message(client, make):
     call = make.call(total_budget="1000000.00")
     first = make.proposal(call=call, state="funded")

@@ -113,6 +113,31 @@ def test_automatic_assignment_gives_each_proposal_its_reviewers(client, world):
         assert proposal.state == ProposalState.UNDER_REVIEW
 
 
+def test_after_assigning_by_hand_the_officer_is_back_on_the_same_page_of_the_board(
+        client, world):
+    signed_in(client)
+    proposal, carlos = world["eligible"][0], world["carlos"]
+    added = client.post(url(world, f"/proposals/{proposal.id}/reviewers"),
+                        data={"reviewer_id": carlos.id, "page": "3"})
+    assert added.headers["Location"] == url(world, "?page=3")
+    [assignment] = assignments_of(proposal)
+    removed = client.post(url(world, f"/assignments/{assignment.id}/remove"),
+                          data={"page": "not a page"})
+    assert removed.headers["Location"] == url(world)
+
+
+def test_the_board_shows_each_reviewers_load_over_the_whole_call_on_every_page(
+        client, make, world, monkeypatch):
+    monkeypatch.setattr("evalflow.reviews.board.PER_PAGE", 1)
+    signed_in(client)
+    html = client.get(url(world, "?page=3")).text  # the proposal Ana and Berta review
+    assert "Page 3 of 3" in html
+    assert f'id="proposal-{world["reviewing"].id}"' in html
+    html = client.get(url(world, "?page=1")).text  # an eligible one, nobody assigned
+    ana = html.split(f'id="reviewer-{world["ana"].id}"')[1].split("</tr>")[0]
+    assert "<td>1</td>" in ana and "SAL" in ana
+
+
 def test_an_officer_adds_and_removes_a_reviewer_by_hand(client, world):
     officer = signed_in(client)
     proposal, carlos = world["eligible"][0], world["carlos"]
