@@ -19,8 +19,9 @@ from bench import dataset
 from evalflow.auth.services import create_user
 from evalflow.decisions.views import RANKING_PER_PAGE
 from evalflow.extensions import db
-from evalflow.proposals.models import Proposal
+from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.reports.services import RANKED
+from evalflow.reports.views import PROPOSALS_PER_PAGE as DASHBOARD_PER_PAGE
 from evalflow.reviews.board import ON_BOARD
 from evalflow.reviews.board import PER_PAGE as BOARD_PER_PAGE
 
@@ -79,18 +80,24 @@ def test_list_pages_send_the_same_queries_for_1000_proposals_as_for_20(
     # lists fill their pages.
     export = f"/officer/reports/{CALL}/export.csv"
     assert large[export][1] > 20 * small[export][1]
-    for path in (f"/officer/funding/{CALL}", f"/officer/assignments/{CALL}"):
+    for path in (f"/officer/funding/{CALL}", f"/officer/assignments/{CALL}",
+                 f"/officer/reports/{CALL}"):
         assert large[path][1] > 2 * small[path][1], path
 
 
+LISTED = re.compile(r'<tr id="proposal-(\d+)"|/proposals/(\d+)/history')
+
+
 def _rows(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<tr id="proposal-(\d+)"', html)]
+    """The proposals listed, by id: a ranking or board row, or a dashboard history link."""
+    return [int(row or link) for row, link in LISTED.findall(html)]
 
 
 @pytest.mark.parametrize(("path", "per_page", "states"), [
     (f"/officer/funding/{CALL}", RANKING_PER_PAGE, RANKED),  # reviewed, funded, declined
     (f"/officer/assignments/{CALL}", BOARD_PER_PAGE, ON_BOARD),  # still to decide
-], ids=["ranking", "board"])
+    (f"/officer/reports/{CALL}", DASHBOARD_PER_PAGE, tuple(ProposalState)),  # all of them
+], ids=["ranking", "board", "dashboard"])
 def test_a_call_of_1000_proposals_is_shown_in_pages_that_hold_each_once(
         app: Flask, client: FlaskClient, path: str, per_page: int, states: tuple) -> None:
     _load_call(LARGE)

@@ -24,6 +24,7 @@ from evalflow.auth.models import Institution, User
 from evalflow.calls.models import Call, Criterion, Sector
 from evalflow.extensions import db
 from evalflow.i18n import money, number, state_label
+from evalflow.paging import requested_page
 from evalflow.proposals.models import EligibilityDecision, Proposal
 from evalflow.reports import charts, exports
 from evalflow.reports.services import call_report
@@ -123,6 +124,11 @@ def _dashboard_charts(call: Call, report: Any, totals: list[tuple[str, list[Deci
     }
 
 
+# The dashboard's list of proposals (each with its history link) is paged; the export has
+# every proposal on one sheet.
+PROPOSALS_PER_PAGE = 100
+
+
 @dashboards.get("/<code>")
 @officer_required
 def call(code: str):
@@ -130,15 +136,19 @@ def call(code: str):
     call = _call(code)
     report = call_report(db.session, call)
     totals = _reviewer_totals(call)
+    page = requested_page(PROPOSALS_PER_PAGE)
+    listed = db.session.scalar(
+        sa.select(sa.func.count(Proposal.id)).where(Proposal.call_id == call.id)) or 0
     proposals = db.session.execute(
         sa.select(Proposal.id, Proposal.reference, Proposal.title, Proposal.state,
                   Proposal.score, Proposal.awarded_amount)
         .where(Proposal.call_id == call.id)
         .order_by(Proposal.number)
+        .offset(page.offset).limit(page.size)
     ).all()
     return render_template(
         "dashboards/call.html", call=call, report=report, totals=totals, proposals=proposals,
-        charts=_dashboard_charts(call, report, totals),
+        page=page.of(listed), charts=_dashboard_charts(call, report, totals),
     )
 
 
