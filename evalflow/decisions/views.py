@@ -266,7 +266,7 @@ def start_letters(code: str):
         return redirect(url_for("funding.letters", code=call.code))
     owed = batch.owed
     db.session.commit()  # without Redis the batch runs here, now
-    flash(_("Issuing %(count)s letters.", count=owed), "success")
+    flash(_("A batch of %(count)s letters started.", count=owed), "success")
     return redirect(url_for("funding.letters", code=call.code))
 
 

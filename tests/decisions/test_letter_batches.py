@@ -121,7 +121,7 @@ def test_the_page_runs_a_batch_and_shows_it_finished(client, make):
     response = client.post(page(call))
     assert response.status_code == 302 and response.location.endswith(page(call))
     html = client.get(page(call)).text
-    assert "Issuing 3 letters." in html
+    assert "A batch of 3 letters started." in html
     assert re.search(r'<progress id="batch-progress" max="3" value="3"', html)
     assert "3 issued, 0 failed, of 3 owed." in html and "Finished" in html
     assert "Every letter is issued." in html and "Issue all owed letters" not in html
