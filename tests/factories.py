@@ -24,8 +24,9 @@ from evalflow.proposals.services import (
     screen_proposal,
     submit_proposal,
 )
+from evalflow.reviews.assignments import assign_reviewer
 from evalflow.reviews.models import ReviewAssignment
-from evalflow.reviews.services import assign_reviewer, save_review
+from evalflow.reviews.services import save_review
 
 PDF = (
     b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"

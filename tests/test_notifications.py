@@ -19,8 +19,9 @@ from evalflow.decisions.issuing import issue_letter_now
 from evalflow.extensions import db
 from evalflow.proposals.models import Proposal, ProposalState
 from evalflow.proposals.services import submit_proposal
+from evalflow.reviews.assignments import assign_reviewer, auto_assign
 from evalflow.reviews.models import ReviewAssignment
-from evalflow.reviews.services import assign_reviewer, auto_assign, save_review
+from evalflow.reviews.services import save_review
 from tests.conftest import REDIS_URL
 from tests.factories import Factory
 from tests.smtp_server import Inbox, closed_port, smtp_server

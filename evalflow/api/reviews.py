@@ -22,16 +22,14 @@ from evalflow.calls.services import get_call
 from evalflow.errors import NotFound, ValidationFailed
 from evalflow.extensions import db
 from evalflow.proposals.access import visible_proposal
-from evalflow.reviews.services import (
+from evalflow.reviews.assignments import (
     assign_reviewer,
     auto_assign,
     declare_conflict,
     my_assignments,
     own_assignment,
-    review_scores,
-    save_review,
-    submitted_reviews,
 )
+from evalflow.reviews.services import review_scores, save_review, submitted_reviews
 
 
 @api.post("/proposals/<pid>/assignments")

@@ -45,8 +45,9 @@ from evalflow.proposals.services import (
     submit_proposal,
 )
 from evalflow.reports.services import CallReport, call_report, ranking
+from evalflow.reviews.assignments import auto_assign, declare_conflict
 from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
-from evalflow.reviews.services import auto_assign, declare_conflict, save_review
+from evalflow.reviews.services import save_review
 
 Echo = Callable[[str], None]
 

@@ -1,6 +1,6 @@
 """The assignment board: proposals × reviewers, automatic and manual assignment, reminders.
 
-Thin views for program officers over `evalflow.reviews.services`. The board loads the call's
+Thin views for program officers over `evalflow.reviews.assignments`. The board loads the call's
 proposals, their assignments and the reviewers in a fixed number of queries, however many
 proposals there are. Domain errors become messages on the page, never JSON.
 """
@@ -26,9 +26,9 @@ from evalflow.errors import DomainError, NotFound
 from evalflow.extensions import db
 from evalflow.paging import Page, requested_page
 from evalflow.proposals.models import Proposal, ProposalState
+from evalflow.reviews.assignments import assign_reviewer, auto_assign, remove_assignment
 from evalflow.reviews.forms import translate
 from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
-from evalflow.reviews.services import assign_reviewer, auto_assign, remove_assignment
 
 board = Blueprint("board", __name__, url_prefix="/officer/assignments")
 

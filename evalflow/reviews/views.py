@@ -1,8 +1,9 @@
 """The evaluation committee's pages: my assignments, the conflict declaration, the scoring form
 and the proposal's documents.
 
-Thin views over `evalflow.reviews.services`: load the caller's own assignment (else 404), call
-one service, commit, respond. Domain errors become messages on the page, never JSON.
+Thin views over `evalflow.reviews.assignments` and `evalflow.reviews.services`: load the
+caller's own assignment (else 404), call one service, commit, respond. Domain errors become
+messages on the page, never JSON.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from evalflow.errors import DomainError, NotFound, ValidationFailed
 from evalflow.extensions import db
 from evalflow.paging import requested_page
 from evalflow.proposals.rules import budget_total
+from evalflow.reviews.assignments import declare_conflict, my_assignments, own_assignment
 from evalflow.reviews.forms import (
     DeclarationForm,
     ReviewForm,
@@ -38,14 +40,7 @@ from evalflow.reviews.forms import (
 )
 from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
 from evalflow.reviews.scoring import weighted_total
-from evalflow.reviews.services import (
-    declare_conflict,
-    my_assignments,
-    own_assignment,
-    peer_reviews,
-    review_scores,
-    save_review,
-)
+from evalflow.reviews.services import peer_reviews, review_scores, save_review
 from evalflow.storage import path_of
 
 reviewing = Blueprint("reviewing", __name__, url_prefix="/reviews")

@@ -12,7 +12,8 @@ from evalflow.decisions.services import fund_proposal
 from evalflow.extensions import db
 from evalflow.proposals.models import Proposal
 from evalflow.proposals.services import screen_proposal
-from evalflow.reviews.services import assign_reviewer, save_review
+from evalflow.reviews.assignments import assign_reviewer
+from evalflow.reviews.services import save_review
 from tests.browser.conftest import LiveApp, login, screenshot, write_file
 from tests.factories import PDF
 

@@ -18,8 +18,9 @@ from evalflow.auth.models import User
 from evalflow.auth.services import create_user
 from evalflow.extensions import db
 from evalflow.proposals.models import ProposalState
+from evalflow.reviews.assignments import declare_conflict
 from evalflow.reviews.models import ReviewAssignment
-from evalflow.reviews.services import declare_conflict, save_review
+from evalflow.reviews.services import save_review
 from tests.factories import Factory
 
 PASSWORD = "correct horse"
