@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from flask_babel import refresh
 
 from evalflow.auth.models import User
-from evalflow.auth.passwords import set_password
 from evalflow.extensions import db
 from evalflow.proposals.models import EligibilityDecision, Proposal, ProposalState
-from tests.factories import Factory
-
-PASSWORD = "correct horse"
-
-
-def sign_in(client: FlaskClient, user: User) -> None:
-    set_password(db.session, user, PASSWORD)
-    user.locale = "en"
-    db.session.commit()
-    refresh()
-    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.text
+from tests.factories import Factory, sign_in
 
 
 @pytest.fixture
