@@ -26,7 +26,12 @@ from evalflow.errors import DomainError, NotFound
 from evalflow.extensions import db
 from evalflow.paging import Page, requested_page
 from evalflow.proposals.models import Proposal, ProposalState
-from evalflow.reviews.assignments import assign_reviewer, auto_assign, remove_assignment
+from evalflow.reviews.assignments import (
+    ASSIGNABLE,
+    assign_reviewer,
+    auto_assign,
+    remove_assignment,
+)
 from evalflow.reviews.forms import translate
 from evalflow.reviews.models import AssignmentState, ReviewAssignment, ReviewState
 
@@ -138,6 +143,7 @@ def call_board(code: str):
     now = utcnow()
     board_page = load_board(call, now, requested_page(PER_PAGE))
     return render_template("board/call.html", call=call, board=board_page, now=now,
+                           assignable=ASSIGNABLE,
                            AssignmentState=AssignmentState, ReviewState=ReviewState,
                            is_late=is_late)
 
